@@ -1,0 +1,52 @@
+# Chat Pak Polisi & Ngobrol Kamtibmas. Every target runs from the repository root.
+# Python: Rasa needs 3.10 (found via PYTHON=, python3.10 or pyenv; see scripts/find_python.sh).
+SHELL := /bin/bash
+export PYTHON
+RASA_PY := .venv/rasa/bin/python
+
+.PHONY: help setup run test train validate eval review bench clean
+
+help:
+	@echo "make run       set up, train if stale, start everything on 127.0.0.1 (Ctrl-C stops)"
+	@echo "make test      set up, train if stale, run all test suites against real services"
+	@echo "make train     train the Rasa model if data/domain/config changed"
+	@echo "make validate  rasa data validate + knowledge and NLU checks (file and line)"
+	@echo "make eval      NLU report on the hold-out set, compared with the previous report"
+	@echo "make review    export low-confidence user messages for labelling"
+	@echo "make bench     measure latency, throughput and memory; writes reports/bench/"
+	@echo "make clean     remove models, runtime state and caches (keeps venvs)"
+
+setup:
+	@for v in rasa synapse bridge; do scripts/venv.sh $$v || exit 1; done
+	@if [ -x scripts/webchat_build.sh ]; then scripts/webchat_build.sh; fi
+
+run: setup
+	@scripts/train.sh
+	@$(RASA_PY) scripts/servers.py run
+
+test:
+	@scripts/test.sh
+
+train:
+	@scripts/venv.sh rasa
+	@scripts/train.sh
+
+validate:
+	@scripts/venv.sh rasa
+	@scripts/validate.sh
+
+eval: setup
+	@scripts/train.sh
+	@$(RASA_PY) scripts/nlu_eval.py
+
+review:
+	@scripts/venv.sh rasa
+	@$(RASA_PY) scripts/nlu_review.py export
+
+bench: setup
+	@scripts/train.sh
+	@scripts/bench.sh
+
+clean:
+	rm -rf models var .pytest_cache reports/eval reports/bench reports/artifacts
+	find . -name __pycache__ -not -path './.venv/*' -prune -exec rm -rf {} +

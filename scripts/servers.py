@@ -1,0 +1,230 @@
+#!/usr/bin/env python3
+"""Starts and stops the project's processes. Standard library only, so that both venvs
+(and the system Python) can import it: `make run`, `make test` and the pytest fixtures
+all start servers through this one module.
+
+    python3 scripts/servers.py run            # make run: everything on the default ports
+    python3 scripts/servers.py up STATE.json  # make test: Rasa + actions on free ports
+    python3 scripts/servers.py down STATE.json
+"""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parents[1]
+VENV = ROOT / ".venv"
+RASA = VENV / "rasa" / "bin" / "rasa"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def http_ok(url: str, timeout: float = 2.0) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as r:
+            return 200 <= r.status < 300
+    except (urllib.error.URLError, OSError, ValueError):
+        return False
+
+
+def wait_http(url: str, timeout: float, proc: subprocess.Popen | None = None, what: str = "") -> None:
+    """Waits until `url` answers 2xx; fails early when the process has died."""
+    deadline = time.monotonic() + timeout
+    last_note = time.monotonic()
+    while time.monotonic() < deadline:
+        if http_ok(url):
+            return
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"{what or url} exited with code {proc.returncode} before it was ready")
+        if time.monotonic() - last_note > 20:
+            waited = int(timeout - (deadline - time.monotonic()))
+            print(f"    ... still waiting for {what or url} ({waited} s)", flush=True)
+            last_note = time.monotonic()
+        time.sleep(0.5)
+    raise TimeoutError(f"{what or url} not ready after {timeout:.0f} s")
+
+
+def current_model() -> Path:
+    out = subprocess.run([str(ROOT / "scripts" / "train.sh"), "--path"], capture_output=True,
+                         text=True, check=True).stdout.strip()
+    return ROOT / out
+
+
+def write_endpoints(path: Path, actions_url: str, tracker_db: Path | None = None,
+                    redis_url: str | None = None) -> Path:
+    """Writes a Rasa endpoints file: SQLite tracker by default, Redis tracker + lock store when
+    redis_url is given (redis://[:password@]host:port/db)."""
+    lines = ["action_endpoint:", f'  url: "{actions_url}/webhook"', ""]
+    if redis_url:
+        u = urlparse(redis_url)
+        db = (u.path or "/0").lstrip("/") or "0"
+        common = [f"  url: {u.hostname or '127.0.0.1'}", f"  port: {u.port or 6379}", f"  db: {db}"]
+        if u.password:
+            common.append(f'  password: "{u.password}"')
+        lines += ["tracker_store:", "  type: redis", *common, "", "lock_store:", "  type: redis", *common]
+    else:
+        db_path = tracker_db or ROOT / "var" / "rasa" / "tracker.db"
+        db_path.parent.mkdir(parents=True, exist_ok=True)
+        lines += ["tracker_store:", "  type: SQL", "  dialect: sqlite", f"  db: {db_path}", "",
+                  "lock_store:", "  type: in_memory"]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+class Stack:
+    """A set of child processes, each with a log file, stopped together."""
+
+    def __init__(self, log_dir: Path):
+        self.log_dir = log_dir
+        log_dir.mkdir(parents=True, exist_ok=True)
+        self.procs: list[tuple[str, subprocess.Popen]] = []
+
+    def start(self, name: str, cmd: list[str], env: dict | None = None) -> subprocess.Popen:
+        log = open(self.log_dir / f"{name}.log", "ab")
+        full_env = {**os.environ, "PYTHONPATH": str(ROOT), "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+                    "TF_CPP_MIN_LOG_LEVEL": "2", **(env or {})}
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+        self.procs.append((name, proc))
+        return proc
+
+    def stop(self) -> None:
+        for _, proc in reversed(self.procs):
+            if proc.poll() is None:
+                try:
+                    os.killpg(proc.pid, signal.SIGTERM)
+                except ProcessLookupError:
+                    pass
+        deadline = time.monotonic() + 15
+        for _, proc in self.procs:
+            try:
+                proc.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                try:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+
+
+def start_assistant(stack: Stack, rasa_port: int, actions_port: int, endpoints: Path,
+                    model: Path, extra_env: dict | None = None) -> tuple[str, str]:
+    """Starts the action server and Rasa (REST + socket.io, --enable-api); returns their URLs."""
+    if not model.exists():
+        raise FileNotFoundError(f"model {model} not found; run `make train` first")
+    actions_url = f"http://127.0.0.1:{actions_port}"
+    rasa_url = f"http://127.0.0.1:{rasa_port}"
+    env = {"SANIC_HOST": "127.0.0.1", "SANIC_KEEP_ALIVE_TIMEOUT": "75", **(extra_env or {})}
+    actions = stack.start("actions", [str(RASA), "run", "actions", "--actions", "actions",
+                                      "-p", str(actions_port)], env)
+    rasa = stack.start("rasa", [str(RASA), "run", "--enable-api", "--cors", "*",
+                                "-i", "127.0.0.1", "-p", str(rasa_port), "--model", str(model),
+                                "--credentials", str(ROOT / "rasa_project" / "credentials.yml"),
+                                "--endpoints", str(endpoints)], env)
+    wait_http(f"{actions_url}/health", 120, actions, "action server")
+    print(f"    action server ready: {actions_url}", flush=True)
+    wait_http(f"{rasa_url}/status", 400, rasa, "Rasa (loading a model takes about 2 minutes)")
+    print(f"    Rasa ready: {rasa_url}", flush=True)
+    return rasa_url, actions_url
+
+
+def cmd_up(state_file: Path) -> None:
+    """Starts Rasa + actions for a test run on free ports, detached; writes their URLs and pids."""
+    run_dir = state_file.parent
+    stack = Stack(run_dir / "logs")
+    endpoints = write_endpoints(run_dir / "endpoints.yml", f"http://127.0.0.1:{(ap := free_port())}",
+                                tracker_db=run_dir / "tracker.db")
+    try:
+        rasa_url, actions_url = start_assistant(stack, free_port(), ap, endpoints, current_model(),
+                                                json.loads(os.environ.get("STACK_EXTRA_ENV", "{}")))
+    except BaseException:
+        stack.stop()
+        raise
+    state_file.write_text(json.dumps({"RASA_URL": rasa_url, "ACTIONS_URL": actions_url,
+                                      "pids": [p.pid for _, p in stack.procs]}))
+
+
+def cmd_down(state_file: Path) -> None:
+    if not state_file.exists():
+        return
+    for pid in json.loads(state_file.read_text()).get("pids", []):
+        try:
+            os.killpg(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+    state_file.unlink()
+
+
+def cmd_run() -> None:
+    """`make run`: everything in the foreground on 127.0.0.1; Ctrl-C stops it all."""
+    port = lambda name, default: int(os.environ.get(name, default))  # noqa: E731
+    rasa_port, actions_port = port("RASA_PORT", 5005), port("ACTIONS_PORT", 5055)
+    stack = Stack(ROOT / "var" / "logs")
+    redis_url = os.environ.get("REDIS_URL")
+    endpoints = write_endpoints(ROOT / "var" / "endpoints.yml", f"http://127.0.0.1:{actions_port}",
+                                redis_url=redis_url)
+
+    def bye(*_):
+        print("\n==> stopping all services ...", flush=True)
+        stack.stop()
+        print("==> stopped.", flush=True)
+        sys.exit(0)
+
+    signal.signal(signal.SIGINT, bye)
+    signal.signal(signal.SIGTERM, bye)
+    try:
+        for extra in EXTRA_SERVICES:
+            extra(stack, start=True)
+        print("==> starting the action server and Rasa", flush=True)
+        rasa_url, actions_url = start_assistant(stack, rasa_port, actions_port, endpoints, current_model())
+        started = [("Rasa (REST + socket.io, --enable-api)", rasa_url),
+                   ("  REST webhook", f"{rasa_url}/webhooks/rest/webhook"),
+                   ("Action server", actions_url),
+                   ("Tracker store", "Redis " + redis_url if redis_url else "SQLite var/rasa/tracker.db")]
+        for extra in EXTRA_SERVICES:
+            started += extra(stack, start=False) or []
+    except Exception as e:  # noqa: BLE001 - report and stop everything
+        print(f"ERROR: {e}. Logs: var/logs/", file=sys.stderr)
+        stack.stop()
+        sys.exit(1)
+    print("\n==> Everything runs on 127.0.0.1 (logs in var/logs/):")
+    for what, where in started:
+        print(f"    {what:40s} {where}")
+    print("\nPress Ctrl-C to stop everything.", flush=True)
+    while True:
+        for name, proc in stack.procs:
+            if proc.poll() is not None:
+                print(f"ERROR: {name} stopped (exit {proc.returncode}); see var/logs/{name}.log",
+                      file=sys.stderr)
+                bye()
+        time.sleep(1)
+
+
+# Further services for `make run` (web chat, Synapse, bridge) register here: each is a function
+# (stack, start: bool) -> list of (what, where) rows, called once to start and once to describe.
+EXTRA_SERVICES: list = []
+
+
+if __name__ == "__main__":
+    verb = sys.argv[1] if len(sys.argv) > 1 else "run"
+    if verb == "run":
+        cmd_run()
+    elif verb == "up":
+        cmd_up(Path(sys.argv[2]).resolve())
+    elif verb == "down":
+        cmd_down(Path(sys.argv[2]).resolve())
+    else:
+        sys.exit(__doc__)

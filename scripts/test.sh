@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# `make test`: sets everything up, trains if stale, starts one Rasa server + action server for the
+# whole run, runs every suite against them, and stops them at the end (also on failure).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+t0=$(date +%s)
+step() { echo; echo "==> [$(( $(date +%s) - t0 )) s] $*"; }
+step "system packages";  scripts/system_deps.sh || exit 1
+step "venvs";            for v in rasa synapse bridge; do scripts/venv.sh $v || exit 1; done
+step "webchat assets";   [ -x scripts/webchat_build.sh ] && { scripts/webchat_build.sh || exit 1; }
+step "validate data";    make -s validate || exit 1
+step "train if stale";   scripts/train.sh || exit 1
+
+run_dir=$(mktemp -d /tmp/chatpolisi-test.XXXXXX)
+state="$run_dir/servers.json"
+cleanup() { .venv/rasa/bin/python scripts/servers.py down "$state" 2>/dev/null; }
+trap cleanup EXIT INT TERM
+step "start Rasa and the action server (logs: $run_dir/logs)"
+.venv/rasa/bin/python scripts/servers.py up "$state" || { tail -50 "$run_dir"/logs/*.log; exit 1; }
+export RASA_URL=$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['RASA_URL'])" "$state")
+export ACTIONS_URL=$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['ACTIONS_URL'])" "$state")
+
+status=0
+step "tests under .venv/rasa (assistant, knowledge, NLU quality)"
+.venv/rasa/bin/python -m pytest tests/rasa -p no:cacheprovider ${PYTEST_ARGS:-} || status=1
+other=$(ls -d tests/matrix tests/webchat 2>/dev/null | xargs -r -I{} sh -c 'ls {}/test_*.py >/dev/null 2>&1 && echo {}')
+if [ -n "$other" ]; then
+  step "tests under .venv/bridge ($other)"
+  .venv/bridge/bin/python -m pytest $other -p no:cacheprovider ${PYTEST_ARGS:-} || status=1
+fi
+step "done: $([ $status = 0 ] && echo PASSED || echo FAILED) in $(( $(date +%s) - t0 )) s"
+exit $status

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# `make validate`: Rasa's own data validation, then the knowledge base and the NLU checks.
+# Each check names the file (and line, where it can) of every problem it finds.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export PYTHONPATH="$PWD" SQLALCHEMY_SILENCE_UBER_WARNING=1 TF_CPP_MIN_LOG_LEVEL=2
+status=0
+echo "==> rasa data validate"
+out=$(.venv/rasa/bin/rasa data validate --config rasa_project/config.yml \
+        --domain rasa_project/domain --data data 2>&1) || status=1
+echo "$out" | grep -E "UserWarning|ERROR|error|Error" | grep -vE "warnings.warn|^\s*$" | sed 's/^/    /' || true
+[ $status = 0 ] && echo "    ok" || echo "ERROR: rasa data validate failed; full output above."
+if [ -d knowledge ]; then
+  echo "==> knowledge base"
+  .venv/rasa/bin/python -m knowledge check || status=1
+fi
+if [ -f scripts/nlu_check.py ]; then
+  echo "==> NLU checks"
+  .venv/rasa/bin/python scripts/nlu_check.py || status=1
+fi
+exit $status

@@ -1,0 +1,72 @@
+"""Shared fixtures for every test suite (standard library only: both venvs load this file).
+
+One Rasa server and one action server serve the whole test session, because loading a model takes
+about two minutes. `make test` starts them once and exports RASA_URL and ACTIONS_URL; a plain
+`pytest` run without those variables starts them here, once, and stops them at the end.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "scripts"))
+sys.path.insert(0, str(ROOT))
+import servers  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def _assistant():
+    if os.environ.get("RASA_URL") and os.environ.get("ACTIONS_URL"):
+        servers.wait_http(os.environ["ACTIONS_URL"] + "/health", 120, what="action server")
+        servers.wait_http(os.environ["RASA_URL"] + "/status", 400, what="Rasa")
+        yield os.environ["RASA_URL"], os.environ["ACTIONS_URL"]
+        return
+    state = Path(tempfile.mkdtemp(prefix="rasa-test-")) / "servers.json"
+    servers.cmd_up(state)
+    urls = json.loads(state.read_text())
+    try:
+        yield urls["RASA_URL"], urls["ACTIONS_URL"]
+    finally:
+        servers.cmd_down(state)
+
+
+@pytest.fixture(scope="session")
+def rasa_url(_assistant) -> str:
+    """Base URL of the running Rasa server (REST + socket.io, --enable-api)."""
+    return _assistant[0]
+
+
+@pytest.fixture(scope="session")
+def actions_url(_assistant) -> str:
+    """Base URL of the running action server."""
+    return _assistant[1]
+
+
+def post_json(url: str, payload: dict, timeout: float = 60) -> object:
+    req = urllib.request.Request(url, data=json.dumps(payload).encode(),
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=timeout) as r:
+        return json.loads(r.read() or b"null")
+
+
+@pytest.fixture(scope="session")
+def chat(rasa_url):
+    """chat(sender, text) -> list of bot messages from the REST channel."""
+    def _chat(sender: str, text: str) -> list[dict]:
+        return post_json(f"{rasa_url}/webhooks/rest/webhook", {"sender": sender, "message": text})
+    return _chat
+
+
+@pytest.fixture(scope="session")
+def parse(rasa_url):
+    """parse(text) -> the NLU result of /model/parse."""
+    def _parse(text: str) -> dict:
+        return post_json(f"{rasa_url}/model/parse", {"text": text})
+    return _parse
