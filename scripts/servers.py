@@ -120,25 +120,40 @@ class Stack:
                     pass
 
 
-def start_assistant(stack: Stack, rasa_port: int, actions_port: int, endpoints: Path,
-                    model: Path, extra_env: dict | None = None) -> tuple[str, str]:
-    """Starts the action server and Rasa (REST + socket.io, --enable-api); returns their URLs."""
+ASSISTANT_ENV = {"SANIC_HOST": "127.0.0.1", "SANIC_KEEP_ALIVE_TIMEOUT": "75"}
+
+
+def start_actions(stack: Stack, port: int, extra_env: dict | None = None) -> str:
+    """Starts the rasa-sdk action server on 127.0.0.1:port; returns its URL once healthy."""
+    url = f"http://127.0.0.1:{port}"
+    proc = stack.start("actions", [str(RASA), "run", "actions", "--actions", "actions", "-p", str(port)],
+                       {**ASSISTANT_ENV, **(extra_env or {})})
+    wait_http(f"{url}/health", 120, proc, "action server")
+    print(f"    action server ready: {url}", flush=True)
+    return url
+
+
+def start_rasa(stack: Stack, port: int, endpoints: Path, model: Path, name: str = "rasa",
+               extra_env: dict | None = None) -> str:
+    """Starts Rasa (REST + socket.io channels, --enable-api) on 127.0.0.1:port; returns its URL
+    once the model is loaded (about two minutes on 2 cores)."""
     if not model.exists():
         raise FileNotFoundError(f"model {model} not found; run `make train` first")
-    actions_url = f"http://127.0.0.1:{actions_port}"
-    rasa_url = f"http://127.0.0.1:{rasa_port}"
-    env = {"SANIC_HOST": "127.0.0.1", "SANIC_KEEP_ALIVE_TIMEOUT": "75", **(extra_env or {})}
-    actions = stack.start("actions", [str(RASA), "run", "actions", "--actions", "actions",
-                                      "-p", str(actions_port)], env)
-    rasa = stack.start("rasa", [str(RASA), "run", "--enable-api", "--cors", "*",
-                                "-i", "127.0.0.1", "-p", str(rasa_port), "--model", str(model),
-                                "--credentials", str(ROOT / "rasa_project" / "credentials.yml"),
-                                "--endpoints", str(endpoints)], env)
-    wait_http(f"{actions_url}/health", 120, actions, "action server")
-    print(f"    action server ready: {actions_url}", flush=True)
-    wait_http(f"{rasa_url}/status", 400, rasa, "Rasa (loading a model takes about 2 minutes)")
-    print(f"    Rasa ready: {rasa_url}", flush=True)
-    return rasa_url, actions_url
+    url = f"http://127.0.0.1:{port}"
+    proc = stack.start(name, [str(RASA), "run", "--enable-api", "--cors", "*",
+                              "-i", "127.0.0.1", "-p", str(port), "--model", str(model),
+                              "--credentials", str(ROOT / "rasa_project" / "credentials.yml"),
+                              "--endpoints", str(endpoints)], {**ASSISTANT_ENV, **(extra_env or {})})
+    wait_http(f"{url}/status", 400, proc, f"{name} (loading a model takes about 2 minutes)")
+    print(f"    {name} ready: {url}", flush=True)
+    return url
+
+
+def start_assistant(stack: Stack, rasa_port: int, actions_port: int, endpoints: Path,
+                    model: Path, extra_env: dict | None = None) -> tuple[str, str]:
+    """Starts the action server, then Rasa; returns (rasa_url, actions_url)."""
+    actions_url = start_actions(stack, actions_port, extra_env)
+    return start_rasa(stack, rasa_port, endpoints, model, extra_env=extra_env), actions_url
 
 
 def cmd_up(state_file: Path) -> None:

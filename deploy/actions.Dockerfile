@@ -1,0 +1,7 @@
+FROM rasa/rasa-sdk:3.6.2
+USER root
+RUN pip install --no-cache-dir rapidfuzz==3.14.5 jsonschema==4.17.3 PyYAML==6.0.1 requests==2.31.0
+COPY actions /app/actions
+COPY reports /app/reports
+ENV PYTHONPATH=/app
+USER 1001

@@ -1,0 +1,9 @@
+FROM python:3.11-slim
+WORKDIR /app
+COPY requirements/bridge.txt /app/requirements/bridge.txt
+RUN pip install --no-cache-dir -r requirements/bridge.txt
+COPY matrix_bridge /app/matrix_bridge
+COPY reports /app/reports
+COPY knowledge /app/knowledge
+ENV PYTHONPATH=/app
+CMD ["python", "-m", "matrix_bridge"]
