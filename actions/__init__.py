@@ -1,0 +1,5 @@
+"""Custom actions for Chat Pak Polisi (rasa-sdk 3.6).
+
+Kept import-light on purpose: `rasa run actions --actions actions` imports every module of this
+package by itself, so this file must not import any of them.
+"""

@@ -1,0 +1,121 @@
+"""Local Polres Batang facts from the operator config (config/polres.yml via `kb.local`).
+
+Nothing here is invented: every value printed comes from the config; when a value is unset the
+answer says it is not available yet ("belum tersedia") and points to 110 or the office.
+- `action_kontak_polres`  (layanan_kontak_polres): address, contacts, service hours.
+- `action_info_lokal`     (sim_keliling, layanan_operasi): general entry + local schedule.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Dict, List, Optional, Text
+
+from actions.common import KnowledgeAction, entry_text, latest_intent
+
+BULAN = ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
+         "September", "Oktober", "November", "Desember"]
+
+KONTAK_FIELDS = [
+    ("alamat", "Alamat"),
+    ("kontak.telepon", "Telepon"),
+    ("kontak.whatsapp", "WhatsApp"),
+    ("kontak.email", "Email"),
+    ("kontak.website", "Website"),
+    ("kontak.instagram", "Instagram"),
+    ("jam_layanan.spkt", "Jam layanan SPKT"),
+    ("jam_layanan.satpas", "Jam layanan SIM (Satpas)"),
+    ("jam_layanan.skck", "Jam layanan SKCK"),
+    ("lokasi.spkt", "Lokasi SPKT"),
+    ("lokasi.satpas", "Lokasi Satpas (SIM)"),
+    ("lokasi.skck", "Lokasi layanan SKCK"),
+]
+
+
+def tanggal(value: Optional[Text]) -> Text:
+    """'2025-12-20' -> '20 Desember 2025' (unchanged if not an ISO date)."""
+    try:
+        d = dt.date.fromisoformat(str(value))
+    except (TypeError, ValueError):
+        return str(value or "")
+    return f"{d.day} {BULAN[d.month - 1]} {d.year}"
+
+
+def nama_polres(kb) -> Text:
+    return kb.local("nama") or "Polres Batang"
+
+
+def diperbarui(kb) -> Text:
+    when = kb.local("diperbarui")
+    return f" (data per {tanggal(when)})" if when else ""
+
+
+def missing(what: Text) -> Text:
+    from knowledge import format as kf
+
+    return kf.format_local_missing(what)
+
+
+class ActionKontakPolres(KnowledgeAction):
+    def name(self) -> Text:
+        return "action_kontak_polres"
+
+    def answer(self, dispatcher, tracker, domain, kb) -> List[Dict[Text, Any]]:
+        nama = nama_polres(kb)
+        known = [(label, kb.local(key)) for key, label in KONTAK_FIELDS]
+        known = [(label, value) for label, value in known if value]
+        if not known:
+            dispatcher.utter_message(text=missing(f"Alamat, nomor telepon, dan jam layanan {nama}"))
+            return []
+        lines = [f"Informasi {nama}{diperbarui(kb)}:"]
+        lines += [f"- {label}: {value}" for label, value in known]
+        absent = [label for key, label in KONTAK_FIELDS[:3] if not kb.local(key)]
+        if absent:
+            lines.append(f"{', '.join(absent)} belum tersedia di data kami.")
+        lines.append("Untuk keadaan darurat, hubungi 110 (gratis, 24 jam).")
+        dispatcher.utter_message(text="\n".join(lines))
+        return []
+
+
+def sim_keliling_text(kb) -> Text:
+    rows = kb.upcoming_sim_keliling()
+    if not rows:
+        return missing(f"Jadwal SIM keliling {nama_polres(kb)}")
+    lines = [f"Jadwal SIM keliling {nama_polres(kb)}{diperbarui(kb)}:"]
+    for row in rows:
+        when = ", ".join(x for x in (row.get("hari"), tanggal(row.get("tanggal")) if row.get("tanggal") else None, row.get("jam")) if x)
+        extra = "; ".join(x for x in (row.get("layanan"), row.get("keterangan")) if x)
+        lines.append(f"- {when + ': ' if when else ''}{row['lokasi']}{f' ({extra})' if extra else ''}")
+    return "\n".join(lines)
+
+
+def operasi_text(kb) -> Text:
+    ops = kb.active_operations()
+    if not ops:
+        return missing("Informasi operasi kepolisian yang sedang berlangsung di wilayah Polres Batang")
+    lines = ["Operasi kepolisian yang sedang berlangsung:"]
+    for op in ops:
+        line = f"- {op['nama']}: {tanggal(op['mulai'])} s.d. {tanggal(op['selesai'])}"
+        if op.get("keterangan"):
+            line += f". {op['keterangan']}"
+        if op.get("sumber"):
+            line += f" (sumber: {op['sumber']})"
+        lines.append(line)
+    return "\n".join(lines)
+
+
+# intent -> (general knowledge entry, function giving the local part)
+LOCAL_TOPICS = {
+    "sim_keliling": ("sim.keliling", sim_keliling_text),
+    "layanan_operasi": ("layanan.operasi", operasi_text),
+}
+
+
+class ActionInfoLokal(KnowledgeAction):
+    def name(self) -> Text:
+        return "action_info_lokal"
+
+    def answer(self, dispatcher, tracker, domain, kb) -> List[Dict[Text, Any]]:
+        entry_id, local_part = LOCAL_TOPICS.get(latest_intent(tracker), LOCAL_TOPICS["sim_keliling"])
+        parts = [local_part(kb), entry_text(kb, entry_id)]
+        dispatcher.utter_message(text="\n\n".join(p for p in parts if p))
+        return []

@@ -1,0 +1,103 @@
+"""`action_jawab_pasal`: criminal-law article lookup (intent `pasal_cari`).
+
+- By number ("pasal 362", "pasal 476 KUHP baru", "pasal 281 UU LLAJ"): `kb.find_pasal(nomor, uu)`.
+  An old-KUHP number is answered with the new KUHP article now in force (format_pasal shows both).
+- By description ("hukuman nyolong motor", "pasal penipuan online"): `kb.search_pasal(text)`.
+- Nothing found: an honest "tidak ditemukan di data kami" plus what to do instead.
+Every answer ends with the general-information disclaimer (bukan nasihat hukum).
+"""
+from __future__ import annotations
+
+import re
+from typing import Any, Dict, List, Optional, Text
+
+from actions.common import KnowledgeAction, entity, latest_text
+
+# "pasal 362", "psl 27A", "pasal 310 ayat 2", "pasal 44(1)"
+NOMOR_RE = re.compile(
+    r"\b(?:pasal|psl|ps\.?)\s*(\d{1,4}[a-z]?)(?:\s*(?:ayat\s*\(?(\d{1,2})\)?|\((\d{1,2})\)))?",
+    re.IGNORECASE,
+)
+UU_RE = re.compile(
+    r"kuhp\s*(?:baru|nasional|2023)|uu\s*1\s*/\s*2023|kuhp\s*(?:lama|belanda)|kuhp"
+    r"|\bllaj\b|lalu\s*lintas|\bite\b|\bkdrt\b|narkotika|narkoba|tipikor|korupsi",
+    re.IGNORECASE,
+)
+MAX_RELATED = 2
+
+
+def nomor_from_tracker(tracker) -> Optional[Text]:
+    match = NOMOR_RE.search(latest_text(tracker))
+    value = entity(tracker, "pasal_nomor")
+    if value and match and match.group(1).lower() == value.lower():
+        value = None  # prefer the regex: it also keeps "ayat 2"
+    if value:
+        return value
+    if not match:
+        return None
+    ayat = match.group(2) or match.group(3)
+    return f"{match.group(1)}({ayat})" if ayat else match.group(1)
+
+
+def uu_from_tracker(kb, tracker) -> Optional[Text]:
+    value = entity(tracker, "uu")
+    if value:
+        return kb.normalize_uu(value) or value
+    match = UU_RE.search(latest_text(tracker))
+    if not match:
+        return None
+    word = match.group(0).lower()
+    if word == "kuhp":
+        return None  # plain "KUHP": search both codes
+    return kb.normalize_uu(word)
+
+
+def without_disclaimer(text: Text, disclaimer: Text) -> Text:
+    return text.replace(disclaimer, "").strip()
+
+
+def short_ref(record: Dict[Text, Any]) -> Text:
+    kode = (record.get("kode") or [{}])[0]
+    return f"{record.get('judul', '')} (Pasal {kode.get('nomor', '?')} {kode.get('uu', '')})".strip()
+
+
+class ActionJawabPasal(KnowledgeAction):
+    def name(self) -> Text:
+        return "action_jawab_pasal"
+
+    def answer(self, dispatcher, tracker, domain, kb) -> List[Dict[Text, Any]]:
+        from knowledge import format as kf
+
+        nomor = nomor_from_tracker(tracker)
+        uu = uu_from_tracker(kb, tracker)
+        if nomor:
+            records = kb.find_pasal(nomor, uu=uu) if uu else kb.find_pasal(nomor)
+            if not records:
+                where = f" {uu}" if uu else ""
+                text = (
+                    f"Mohon maaf, Pasal {nomor}{where} tidak ditemukan di data kami. "
+                    "Coba jelaskan perbuatannya dengan kata-kata Anda, misalnya \"hukuman pencurian "
+                    "motor\" atau \"pasal penipuan online\", atau tanyakan langsung ke SPKT "
+                    "Polres/Polsek terdekat."
+                )
+                dispatcher.utter_message(text=f"{text}\n\n{kf.DISCLAIMER}")
+                return []
+            parts = [without_disclaimer(kf.format_pasal(r), kf.DISCLAIMER) for r in records[:3]]
+        else:
+            results = kb.search_pasal(latest_text(tracker), limit=1 + MAX_RELATED)
+            if not results:
+                text = (
+                    "Mohon maaf, saya belum menemukan pasal yang cocok di data kami. Sebutkan nomor "
+                    "pasalnya (misalnya \"pasal 362\") atau jelaskan perbuatannya dengan kata lain. "
+                    "Anda juga bisa bertanya langsung ke SPKT Polres/Polsek terdekat."
+                )
+                dispatcher.utter_message(text=f"{text}\n\n{kf.DISCLAIMER}")
+                return []
+            best = results[0][0]
+            parts = [without_disclaimer(kf.format_pasal(best), kf.DISCLAIMER)]
+            related = [short_ref(r) for r, _ in results[1:]]
+            if related:
+                parts.append("Pasal lain yang mungkin terkait: " + "; ".join(related) + ".")
+        parts.append(kf.DISCLAIMER)
+        dispatcher.utter_message(text="\n\n".join(parts))
+        return []

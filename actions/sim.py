@@ -1,0 +1,177 @@
+"""SIM fee answers and the `sim_jenis_form` that asks for the SIM class.
+
+Flow: intent `sim_biaya` → `sim_jenis_form` (requires slot `jenis_sim`; asks with quick-reply
+buttons via `action_ask_jenis_sim`) → `action_jawab_sim_biaya` answers with the PNBP fee from
+`kb.sim_fee(kelas, layanan)`. `layanan_sim` comes from the entity, or from the intents
+`sim_perpanjang` / `sim_syarat_baru` (slot mappings in domain/sim.yml); when unknown, the answer
+gives both the new and the extension fee for that class.
+"""
+from __future__ import annotations
+
+import json
+import re
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import FormValidationAction
+from rasa_sdk.types import DomainDict
+
+from actions.common import (
+    MAAF_GANGGUAN,
+    KnowledgeAction,
+    entity,
+    latest_text,
+    load_kb_or_none,
+)
+
+FORM_NAME = "sim_jenis_form"
+# Most asked first; the rest follow in the knowledge base's order.
+BUTTON_FIRST = ["C", "A"]
+
+
+def canonical_class(kb, value: Optional[Text]) -> Optional[Text]:
+    """Map an entity value or free text ("sim motor", "b1 umum", "C") to a canonical class."""
+    if not value:
+        return None
+    for cls in kb.sim_classes():
+        if cls["kelas"].lower() == str(value).strip().lower():
+            return cls["kelas"]
+    return kb.resolve_sim_class(str(value))
+
+
+def class_from_tracker(kb, tracker: Tracker) -> Optional[Text]:
+    """Class named in this message (entity, then free text), else the remembered slot."""
+    return (
+        canonical_class(kb, entity(tracker, "jenis_sim"))
+        or kb.resolve_sim_class(latest_text(tracker))
+        or canonical_class(kb, tracker.get_slot("jenis_sim"))
+    )
+
+
+def service_from_tracker(tracker: Tracker) -> Optional[Text]:
+    """'baru' / 'perpanjang' from this message's entity or words, else the remembered slot."""
+    value = entity(tracker, "layanan_sim")
+    if value is None:
+        text = latest_text(tracker).lower()
+        if re.search(r"perpanjang", text):
+            value = "perpanjang"
+        elif re.search(r"\b(baru|bikin|membuat|pembuatan)\b", text):
+            value = "baru"
+    value = value or tracker.get_slot("layanan_sim")
+    if value is None:
+        return None
+    value = str(value).lower()
+    if value.startswith("perpanj"):
+        return "perpanjang"
+    if value in ("baru", "bikin", "buat", "pembuatan", "membuat"):
+        return "baru"
+    return None
+
+
+def class_buttons(kb) -> List[Dict[Text, Text]]:
+    classes = [c["kelas"] for c in kb.sim_classes()]
+    ordered = [c for c in BUTTON_FIRST if c in classes] + [c for c in classes if c not in BUTTON_FIRST]
+    return [
+        {
+            "title": f"SIM {kelas}",
+            "payload": "/sim_pilih_jenis" + json.dumps({"jenis_sim": kelas}, ensure_ascii=False),
+        }
+        for kelas in ordered
+    ]
+
+
+def ask_class(dispatcher: CollectingDispatcher, kb) -> None:
+    dispatcher.utter_message(
+        text="SIM golongan apa yang Anda maksud? Silakan pilih, misalnya SIM C untuk sepeda motor "
+        "atau SIM A untuk mobil.",
+        buttons=class_buttons(kb),
+    )
+
+
+def fee_text(kb, kelas: Text, layanan: Optional[Text]) -> Optional[Text]:
+    from knowledge import format as kf
+
+    if layanan:
+        fee = kb.sim_fee(kelas, layanan)
+        if fee is None:
+            return None
+        text = kf.format_fee(fee)
+        extra = kf.caveat(fee)
+        return f"{text} {extra}".strip() if extra and extra not in text else text
+    baru, perpanjang = kb.sim_fee(kelas, "baru"), kb.sim_fee(kelas, "perpanjang")
+    if baru is None or perpanjang is None:
+        return None
+    basis = ", ".join(baru.get("dasar_hukum") or baru.get("sumber") or [])
+    text = (
+        f"Biaya PNBP SIM {kelas}: pembuatan baru {kf.format_rupiah(baru['jumlah'])}, "
+        f"perpanjangan {kf.format_rupiah(perpanjang['jumlah'])}"
+        + (f" ({basis})." if basis else ".")
+    )
+    extra = kf.caveat(baru)
+    return f"{text} {extra}".strip() if extra else text
+
+
+class ActionJawabSimBiaya(KnowledgeAction):
+    """Answer the PNBP fee for one SIM class (asks for the class if it is still unknown)."""
+
+    def name(self) -> Text:
+        return "action_jawab_sim_biaya"
+
+    def answer(self, dispatcher, tracker, domain, kb) -> List[Dict[Text, Any]]:
+        kelas = class_from_tracker(kb, tracker)
+        if kelas is None:
+            ask_class(dispatcher, kb)
+            return []
+        layanan = service_from_tracker(tracker)
+        text = fee_text(kb, kelas, layanan)
+        if text is None:
+            dispatcher.utter_message(
+                text=f"Mohon maaf, data biaya SIM {kelas} belum tersedia. Silakan tanyakan "
+                "langsung ke Satpas/Satlantas terdekat."
+            )
+        else:
+            dispatcher.utter_message(text=text)
+        return [SlotSet("jenis_sim", kelas), SlotSet("layanan_sim", layanan)]
+
+
+class ActionAskJenisSim(KnowledgeAction):
+    """Question of `sim_jenis_form`: which class? (quick-reply buttons)."""
+
+    def name(self) -> Text:
+        return "action_ask_jenis_sim"
+
+    def answer(self, dispatcher, tracker, domain, kb) -> List[Dict[Text, Any]]:
+        ask_class(dispatcher, kb)
+        return []
+
+
+class ValidateSimJenisForm(FormValidationAction):
+    """Fills `jenis_sim` from free text when NLU found no entity, and normalises the value."""
+
+    def name(self) -> Text:
+        return "validate_sim_jenis_form"
+
+    async def extract_jenis_sim(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        if entity(tracker, "jenis_sim"):
+            return {}  # the from_entity slot mapping already has it
+        kb = load_kb_or_none()
+        kelas = kb.resolve_sim_class(latest_text(tracker)) if kb else None
+        return {"jenis_sim": kelas} if kelas else {}
+
+    def validate_jenis_sim(
+        self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        kb = load_kb_or_none()
+        if kb is None:
+            dispatcher.utter_message(text=MAAF_GANGGUAN)
+            return {"jenis_sim": None, "requested_slot": None}  # end the form, nothing to ask
+        kelas = canonical_class(kb, slot_value)
+        if kelas is None:
+            dispatcher.utter_message(
+                text=f"Mohon maaf, jenis SIM \"{slot_value}\" tidak saya kenali."
+            )
+        return {"jenis_sim": kelas}
