@@ -1,0 +1,551 @@
+"""One schema for incident reports (laporan) from Matrix and from the web chat.
+
+Standard library + jsonschema only: imported by the Rasa action server (Python 3.10, jsonschema
+4.17) and by the Matrix bridge (Python 3.11, jsonschema 4.26). Everything a user reads is
+Indonesian; identifiers are English or the Indonesian domain words used in the data model.
+"""
+from __future__ import annotations
+
+import copy
+import re
+import unicodedata
+from datetime import datetime, timedelta, timezone
+from typing import Any, Dict, Iterable, List, Optional, Tuple
+
+import jsonschema
+
+# Asia/Jakarta (WIB) is UTC+7 all year (no daylight saving), so a fixed offset is exact and needs
+# no tz database.
+WIB = timezone(timedelta(hours=7), "WIB")
+
+JENIS: Dict[str, str] = {
+    "gangguan_kamtibmas": "Gangguan kamtibmas",
+    "kecelakaan_lalu_lintas": "Kecelakaan lalu lintas",
+    "bencana_alam": "Bencana alam",
+    "lainnya": "Lainnya",
+}
+# Kinds where a person may be in danger right now: the chat shows 110/112 first.
+JENIS_DARURAT = frozenset({"gangguan_kamtibmas", "kecelakaan_lalu_lintas", "bencana_alam"})
+
+STATUS: Dict[str, str] = {
+    "baru": "Baru",
+    "diterima": "Diterima",
+    "ditangani": "Sedang ditangani",
+    "selesai": "Selesai",
+    "ditolak": "Ditolak",
+}
+TRANSITIONS: Dict[str, frozenset] = {
+    "baru": frozenset({"diterima", "ditolak", "ditangani"}),
+    "diterima": frozenset({"ditangani", "ditolak", "selesai"}),
+    "ditangani": frozenset({"selesai", "ditolak"}),
+    "selesai": frozenset(),
+    "ditolak": frozenset(),
+}
+KANAL: Dict[str, str] = {"matrix": "Matrix (Ngobrol Kamtibmas)", "web": "Web chat (Chat Pak Polisi)"}
+LAMPIRAN_TIPE = ("foto", "suara", "video", "berkas")
+
+ID_RE = re.compile(r"\bLK-(\d{4})-(\d{6})\b", re.IGNORECASE)
+DARURAT = "Darurat? Telepon 110 atau 112."
+
+MAX_LOKASI = 300
+MAX_WAKTU = 120
+MAX_DESKRIPSI = 4000
+MAX_LAMPIRAN = 10
+
+NEW_REPORT_SCHEMA: Dict[str, Any] = {
+    "$schema": "http://json-schema.org/draft-07/schema#",
+    "title": "Laporan baru",
+    "type": "object",
+    "required": ["jenis", "lokasi", "waktu", "deskripsi", "kanal", "pelapor", "idempotency_key"],
+    "additionalProperties": False,
+    "properties": {
+        "jenis": {"type": "string", "enum": list(JENIS)},
+        "lokasi": {
+            "type": "object",
+            "required": ["teks"],
+            "additionalProperties": False,
+            "properties": {
+                "teks": {"type": "string", "minLength": 3, "maxLength": MAX_LOKASI},
+                "lat": {"type": "number", "minimum": -90, "maximum": 90},
+                "lon": {"type": "number", "minimum": -180, "maximum": 180},
+            },
+            "dependencies": {"lat": ["lon"], "lon": ["lat"]},
+        },
+        "waktu": {"type": "string", "minLength": 1, "maxLength": MAX_WAKTU},
+        "deskripsi": {"type": "string", "minLength": 5, "maxLength": MAX_DESKRIPSI},
+        "lampiran": {
+            "type": "array",
+            "maxItems": MAX_LAMPIRAN,
+            "items": {
+                "type": "object",
+                "required": ["url"],
+                "additionalProperties": False,
+                "properties": {
+                    "url": {"type": "string", "pattern": r"^(mxc|https?)://\S+$", "maxLength": 2000},
+                    "tipe": {"type": "string", "enum": list(LAMPIRAN_TIPE)},
+                    "mimetype": {"type": "string", "maxLength": 200},
+                    "nama": {"type": "string", "maxLength": 300},
+                },
+            },
+        },
+        "kanal": {"type": "string", "enum": list(KANAL)},
+        "pelapor": {"type": "string", "minLength": 1, "maxLength": 255},
+        "pelapor_nama": {"type": ["string", "null"], "maxLength": 255},
+        "ruang": {"type": ["string", "null"], "maxLength": 255},
+        "idempotency_key": {"type": "string", "minLength": 1, "maxLength": 255},
+    },
+}
+
+STATUS_UPDATE_SCHEMA: Dict[str, Any] = {
+    "$schema": "http://json-schema.org/draft-07/schema#",
+    "type": "object",
+    "required": ["status", "oleh"],
+    "additionalProperties": False,
+    "properties": {
+        "status": {"type": "string", "enum": list(STATUS)},
+        "oleh": {"type": "string", "minLength": 1, "maxLength": 255},
+        "alasan": {"type": ["string", "null"], "maxLength": 1000},
+    },
+}
+
+# Indonesian names of the fields, for error messages.
+_FIELD_LABEL = {
+    "jenis": "jenis kejadian",
+    "lokasi": "lokasi kejadian",
+    "lokasi.teks": "lokasi kejadian",
+    "lokasi.lat": "koordinat lokasi (lintang)",
+    "lokasi.lon": "koordinat lokasi (bujur)",
+    "waktu": "waktu kejadian",
+    "deskripsi": "keterangan kejadian",
+    "lampiran": "lampiran",
+    "kanal": "kanal laporan",
+    "pelapor": "identitas pelapor",
+    "pelapor_nama": "nama pelapor",
+    "ruang": "ruang percakapan",
+    "idempotency_key": "kunci laporan",
+    "status": "status laporan",
+    "oleh": "nama petugas",
+    "alasan": "alasan",
+}
+
+_VALIDATOR = jsonschema.Draft7Validator(NEW_REPORT_SCHEMA)
+_STATUS_VALIDATOR = jsonschema.Draft7Validator(STATUS_UPDATE_SCHEMA)
+
+
+class ReportInvalid(ValueError):
+    """A payload field is missing or wrong. `pesan` is an Indonesian sentence for the user."""
+
+    def __init__(self, field: str, pesan: str):
+        super().__init__(pesan)
+        self.field = field
+        self.pesan = pesan
+
+    def to_dict(self) -> Dict[str, str]:
+        return {"error": "invalid", "field": self.field, "pesan": self.pesan}
+
+
+# --------------------------------------------------------------------------------------------
+# time
+def now_wib() -> datetime:
+    return datetime.now(WIB)
+
+
+def iso_wib(dt: Optional[datetime] = None) -> str:
+    return (dt or now_wib()).astimezone(WIB).isoformat(timespec="seconds")
+
+
+_RELATIF_SEKARANG = (
+    "sekarang", "barusan", "baru saja", "baru aja", "saat ini", "tadi", "masih berlangsung",
+    "sedang terjadi", "lagi terjadi", "saat ini juga", "sekarang juga", "baru terjadi", "now",
+)
+
+
+def parse_waktu(teks: str, now: Optional[datetime] = None) -> Optional[str]:
+    """ISO 8601 (any offset; naive = WIB) or a 'right now' word → ISO string in WIB, else None."""
+    t = teks.strip()
+    if not t:
+        return None
+    candidate = t[:-1] + "+00:00" if t.endswith(("Z", "z")) else t
+    try:
+        dt = datetime.fromisoformat(candidate)
+    except ValueError:
+        dt = None
+    if dt is not None:
+        if dt.tzinfo is None:
+            dt = dt.replace(tzinfo=WIB)
+        return iso_wib(dt)
+    low = t.lower()
+    if any(low == w or low.startswith(w + " ") or low.startswith(w + ",") for w in _RELATIF_SEKARANG):
+        return iso_wib(now)
+    return None
+
+
+# --------------------------------------------------------------------------------------------
+# kinds
+_JENIS_KATA: List[Tuple[str, Tuple[str, ...]]] = [
+    ("kecelakaan_lalu_lintas", (
+        "kecelakaan", "tabrakan", "bertabrakan", "laka", "lakalantas", "laka lantas", "lalu lintas",
+        "lalin", "ketabrak", "tertabrak", "nabrak", "menabrak", "ditabrak", "terguling", "terjatuh dari motor",
+        "tabrak lari", "serempetan", "keserempet",
+    )),
+    ("bencana_alam", (
+        "bencana", "banjir", "longsor", "gempa", "puting beliung", "angin kencang", "pohon tumbang",
+        "tsunami", "rob", "erupsi", "kekeringan", "tanah bergerak", "banjir bandang", "abrasi",
+    )),
+    ("gangguan_kamtibmas", (
+        "kamtibmas", "gangguan", "tawuran", "keributan", "ribut", "pencurian", "curi", "maling",
+        "begal", "perampokan", "rampok", "jambret", "copet", "perkelahian", "berkelahi", "pengeroyokan",
+        "dikeroyok", "penipuan", "tipu", "kerusuhan", "mabuk", "miras", "narkoba", "judi",
+        "penganiayaan", "kekerasan", "pembunuhan", "premanisme", "preman", "pemalakan", "palak",
+        "balap liar", "geng motor", "vandalisme", "pengrusakan", "perusakan", "orang mencurigakan",
+        "pelecehan", "kdrt", "ancaman", "penculikan",
+    )),
+    ("lainnya", ("lainnya", "lain-lain", "lain lain", "yang lain", "lain", "kebakaran", "orang hilang")),
+]
+
+
+def _norm_text(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).lower()
+    text = text.replace("_", " ")
+    return re.sub(r"\s+", " ", re.sub(r"[^\w\s-]", " ", text)).strip()
+
+
+def normalize_jenis(text: Optional[str]) -> Optional[str]:
+    """Map free text or a canonical value to one of JENIS; None when nothing matches."""
+    if not text:
+        return None
+    raw = str(text).strip()
+    if raw in JENIS:
+        return raw
+    t = _norm_text(raw)
+    if not t:
+        return None
+    for key, label in JENIS.items():
+        if t == key.replace("_", " ") or t == label.lower():
+            return key
+    words = f" {t} "
+    for key, kata in _JENIS_KATA:
+        for k in kata:
+            if f" {k} " in words or (len(k) >= 5 and k in t):
+                return key
+    return None
+
+
+# --------------------------------------------------------------------------------------------
+# validation
+def _field_of(error: jsonschema.ValidationError) -> str:
+    path = [str(p) for p in error.absolute_path if not isinstance(p, int)]
+    if error.validator == "required":
+        m = re.search(r"'([^']+)' is a required property", error.message)
+        if m:
+            path.append(m.group(1))
+    elif error.validator == "additionalProperties":
+        m = re.search(r"\('([^']+)'", error.message)
+        if m:
+            path.append(m.group(1))
+    elif error.validator == "dependencies":
+        path.append("lat" if "lat" in error.message and "lat" not in error.instance else "lon")
+    return ".".join(path) or "laporan"
+
+
+def _pesan_of(error: jsonschema.ValidationError, field: str) -> str:
+    label = _FIELD_LABEL.get(field, field)
+    v = error.validator
+    if v == "required":
+        return f"Mohon lengkapi {label}: bagian ini wajib diisi."
+    if v == "additionalProperties":
+        return f"Bagian '{field}' tidak dikenal dalam laporan."
+    if v == "enum":
+        if field == "jenis":
+            pilihan = ", ".join(JENIS.values())
+            return f"Jenis kejadian tidak dikenal. Pilih salah satu: {pilihan}."
+        if field == "kanal":
+            return "Kanal laporan harus 'matrix' atau 'web'."
+        if field == "status":
+            return "Status tidak dikenal. Pilihan: " + ", ".join(STATUS) + "."
+        if field.startswith("lampiran"):
+            return "Jenis lampiran harus foto, suara, video, atau berkas."
+        return f"Nilai {label} tidak dikenal."
+    if v == "minLength":
+        if field == "deskripsi":
+            return "Mohon ceritakan kejadiannya sedikit lebih lengkap (minimal 5 huruf)."
+        if field == "lokasi.teks":
+            return "Mohon sebutkan lokasi kejadian lebih jelas (misalnya nama jalan, desa, atau patokan)."
+        return f"Mohon lengkapi {label}: bagian ini tidak boleh kosong."
+    if v == "maxLength":
+        return f"{label.capitalize()} terlalu panjang (maksimal {error.validator_value} karakter)."
+    if v == "maxItems":
+        return f"Lampiran terlalu banyak (maksimal {error.validator_value} berkas)."
+    if v in ("minimum", "maximum"):
+        return f"{label.capitalize()} di luar rentang yang benar."
+    if v == "pattern" and field.startswith("lampiran"):
+        return "Alamat lampiran tidak valid (harus mxc://, http:// atau https://)."
+    if v == "dependencies":
+        return "Koordinat lokasi harus berisi lintang dan bujur sekaligus."
+    if v == "type":
+        if field == "laporan":
+            return "Data laporan harus berupa objek JSON."
+        return f"Format {label} tidak sesuai."
+    return f"Isian {label} tidak valid."
+
+
+def _first_error(validator: jsonschema.Draft7Validator, payload: Any) -> Optional[ReportInvalid]:
+    errors = sorted(validator.iter_errors(payload), key=lambda e: (list(e.absolute_path), e.validator))
+    if not errors:
+        return None
+    # prefer the most specific error (deepest path), then a stable order
+    err = max(errors, key=lambda e: len(e.absolute_path))
+    err = next(e for e in errors if len(e.absolute_path) == len(err.absolute_path))
+    field = _field_of(err)
+    return ReportInvalid(field, _pesan_of(err, field))
+
+
+def _clean_str(value: Any) -> Any:
+    if isinstance(value, str):
+        return re.sub(r"[ \t]+", " ", unicodedata.normalize("NFKC", value)).strip()
+    return value
+
+
+def _tipe_dari_mime(mimetype: Optional[str]) -> Optional[str]:
+    if not mimetype:
+        return None
+    if mimetype.startswith("image/"):
+        return "foto"
+    if mimetype.startswith("audio/"):
+        return "suara"
+    if mimetype.startswith("video/"):
+        return "video"
+    return "berkas"
+
+
+def validate_new(payload: Any, now: Optional[datetime] = None) -> Dict[str, Any]:
+    """Validate and normalise a new-report payload.
+
+    Returns a new dict (strings stripped, `lokasi` as object, `lampiran` as objects, `jenis`
+    canonical, plus `waktu_iso`). Raises ReportInvalid(field, pesan) naming the first bad field.
+    """
+    if not isinstance(payload, dict):
+        raise ReportInvalid("laporan", "Data laporan harus berupa objek JSON.")
+    data = copy.deepcopy(payload)
+    for key in ("jenis", "waktu", "deskripsi", "kanal", "pelapor", "pelapor_nama", "ruang",
+                "idempotency_key"):
+        if key in data:
+            data[key] = _clean_str(data[key])
+    if data.get("ruang") == "":
+        data["ruang"] = None
+    if data.get("pelapor_nama") == "":
+        data["pelapor_nama"] = None
+    if isinstance(data.get("jenis"), str) and data["jenis"] not in JENIS:
+        mapped = normalize_jenis(data["jenis"])
+        if mapped:
+            data["jenis"] = mapped
+    if isinstance(data.get("kanal"), str):
+        data["kanal"] = data["kanal"].lower()
+    lokasi = data.get("lokasi")
+    if isinstance(lokasi, str):
+        data["lokasi"] = {"teks": _clean_str(lokasi)}
+    elif isinstance(lokasi, dict):
+        lokasi = dict(lokasi)
+        if "teks" in lokasi:
+            lokasi["teks"] = _clean_str(lokasi["teks"])
+        for k in ("lat", "lon"):
+            if lokasi.get(k) is None:
+                lokasi.pop(k, None)
+        data["lokasi"] = lokasi
+    lampiran = data.get("lampiran")
+    if lampiran is None:
+        data.pop("lampiran", None)
+    elif isinstance(lampiran, list):
+        norm = []
+        for item in lampiran:
+            if isinstance(item, str):
+                item = {"url": item.strip()}
+            elif isinstance(item, dict):
+                item = {k: _clean_str(v) for k, v in item.items() if v is not None}
+                if "tipe" not in item and _tipe_dari_mime(item.get("mimetype")):
+                    item["tipe"] = _tipe_dari_mime(item.get("mimetype"))
+            norm.append(item)
+        data["lampiran"] = norm
+    err = _first_error(_VALIDATOR, data)
+    if err:
+        raise err
+    # bool is a subclass of int: reject True/False as coordinates
+    for k in ("lat", "lon"):
+        if isinstance(data["lokasi"].get(k), bool):
+            raise ReportInvalid(f"lokasi.{k}", "Format koordinat lokasi tidak sesuai.")
+    data.setdefault("lampiran", [])
+    data.setdefault("pelapor_nama", None)
+    data.setdefault("ruang", None)
+    data["waktu_iso"] = parse_waktu(data["waktu"], now)
+    return data
+
+
+def validate_status_update(payload: Any) -> Dict[str, Any]:
+    """Validate `{"status", "oleh", "alasan"?}`; raises ReportInvalid."""
+    if not isinstance(payload, dict):
+        raise ReportInvalid("laporan", "Data harus berupa objek JSON.")
+    data = {k: _clean_str(v) for k, v in payload.items()}
+    if isinstance(data.get("status"), str):
+        data["status"] = data["status"].lower()
+    err = _first_error(_STATUS_VALIDATOR, data)
+    if err:
+        raise err
+    if not data.get("alasan"):
+        data["alasan"] = None
+    return data
+
+
+def can_transition(current: str, new: str) -> bool:
+    return new in TRANSITIONS.get(current, frozenset())
+
+
+def transition_error(current: str, new: str, alasan: Optional[str] = None) -> Optional[str]:
+    """Indonesian reason why current → new is not allowed, or None when it is."""
+    if new not in STATUS:
+        return "Status tidak dikenal. Pilihan: " + ", ".join(STATUS) + "."
+    if not can_transition(current, new):
+        boleh = sorted(TRANSITIONS.get(current, ()))
+        if not boleh:
+            return (f"Laporan sudah berstatus '{STATUS[current]}' dan tidak bisa diubah lagi.")
+        return (f"Status tidak bisa diubah dari '{STATUS[current]}' ke '{STATUS[new]}'. "
+                f"Pilihan yang bisa: {', '.join(boleh)}.")
+    if new == "ditolak" and not (alasan and alasan.strip()):
+        return "Penolakan laporan wajib disertai alasan."
+    return None
+
+
+def parse_geo_uri(uri: str) -> Tuple[float, float]:
+    """Matrix m.location `geo_uri` (RFC 5870, e.g. 'geo:-6.91,109.73;u=35') → (lat, lon)."""
+    m = re.match(r"^geo:\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)(?:\s*,\s*-?\d+(?:\.\d+)?)?(?:;.*)?$",
+                 (uri or "").strip(), re.IGNORECASE)
+    if not m:
+        raise ReportInvalid("lokasi", "Lokasi yang dibagikan tidak bisa dibaca. Mohon tuliskan alamatnya.")
+    lat, lon = float(m.group(1)), float(m.group(2))
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise ReportInvalid("lokasi", "Koordinat lokasi di luar rentang yang benar.")
+    return lat, lon
+
+
+def find_ids(text: Optional[str]) -> List[str]:
+    """All report ids in a text, upper-cased, in order, without duplicates."""
+    seen: List[str] = []
+    for m in ID_RE.finditer(text or ""):
+        rid = f"LK-{m.group(1)}-{m.group(2)}"
+        if rid not in seen:
+            seen.append(rid)
+    return seen
+
+
+# --------------------------------------------------------------------------------------------
+# display
+def jenis_label(jenis: Optional[str]) -> str:
+    return JENIS.get(jenis or "", jenis or "-")
+
+
+def status_label(status: Optional[str]) -> str:
+    return STATUS.get(status or "", status or "-")
+
+
+def _fmt_waktu(report: Dict[str, Any]) -> str:
+    teks = report.get("waktu") or "-"
+    iso = report.get("waktu_iso")
+    if iso and iso != teks:
+        try:
+            dt = datetime.fromisoformat(iso).astimezone(WIB)
+            return f"{teks} ({dt.strftime('%d-%m-%Y %H:%M')} WIB)"
+        except ValueError:
+            return teks
+    if iso:
+        try:
+            return datetime.fromisoformat(iso).astimezone(WIB).strftime("%d-%m-%Y %H:%M") + " WIB"
+        except ValueError:
+            pass
+    return teks
+
+
+def _fmt_lokasi(lokasi: Any) -> str:
+    if isinstance(lokasi, str):
+        return lokasi
+    if not isinstance(lokasi, dict):
+        return "-"
+    teks = lokasi.get("teks") or "-"
+    if lokasi.get("lat") is not None and lokasi.get("lon") is not None:
+        teks += f" (koordinat {lokasi['lat']:.5f}, {lokasi['lon']:.5f})"
+    return teks
+
+
+def _fmt_dibuat(report: Dict[str, Any]) -> str:
+    iso = report.get("dibuat")
+    if not iso:
+        return "-"
+    try:
+        return datetime.fromisoformat(iso).astimezone(WIB).strftime("%d-%m-%Y %H:%M") + " WIB"
+    except ValueError:
+        return iso
+
+
+def format_card(report: Dict[str, Any]) -> str:
+    """Indonesian card for the operator room."""
+    lampiran: Iterable = report.get("lampiran") or []
+    lampiran = list(lampiran)
+    pelapor = report.get("pelapor") or "-"
+    if report.get("pelapor_nama"):
+        pelapor = f"{report['pelapor_nama']} ({pelapor})"
+    lines = [
+        f"LAPORAN {report.get('id', '-')}",
+        f"Jenis: {jenis_label(report.get('jenis'))}",
+        f"Lokasi: {_fmt_lokasi(report.get('lokasi'))}",
+        f"Waktu kejadian: {_fmt_waktu(report)}",
+        f"Keterangan: {report.get('deskripsi') or '-'}",
+    ]
+    if lampiran:
+        jumlah: Dict[str, int] = {}
+        for item in lampiran:
+            tipe = (item.get("tipe") if isinstance(item, dict) else None) or "berkas"
+            jumlah[tipe] = jumlah.get(tipe, 0) + 1
+        lines.append("Lampiran: " + ", ".join(f"{n} {t}" for t, n in sorted(jumlah.items())))
+    lines += [
+        f"Pelapor: {pelapor}",
+        f"Kanal: {KANAL.get(report.get('kanal') or '', report.get('kanal') or '-')}",
+        f"Diterima sistem: {_fmt_dibuat(report)}",
+        f"Status: {status_label(report.get('status'))}",
+    ]
+    if report.get("status") == "ditolak" and report.get("alasan"):
+        lines.append(f"Alasan penolakan: {report['alasan']}")
+    if report.get("jenis") in JENIS_DARURAT:
+        lines.append("Prioritas: kemungkinan darurat, mohon segera ditindaklanjuti.")
+    return "\n".join(lines)
+
+
+def format_status_message(report: Dict[str, Any]) -> str:
+    """Indonesian message to the reporter about the report's current status."""
+    rid = report.get("id", "-")
+    jenis = jenis_label(report.get("jenis")).lower()
+    status = report.get("status")
+    if status == "baru":
+        body = (f"Laporan Anda ({jenis}) sudah tercatat dengan nomor {rid}. "
+                "Petugas kami akan menindaklanjuti.")
+    elif status == "diterima":
+        body = (f"Laporan Anda {rid} ({jenis}) sudah diterima petugas dan sedang dipelajari. "
+                "Terima kasih atas informasinya.")
+    elif status == "ditangani":
+        body = f"Laporan Anda {rid} ({jenis}) sedang ditangani oleh petugas kami."
+    elif status == "selesai":
+        body = (f"Laporan Anda {rid} ({jenis}) sudah selesai ditindaklanjuti. "
+                "Terima kasih telah membantu menjaga keamanan dan ketertiban.")
+    elif status == "ditolak":
+        alasan = report.get("alasan") or "tidak disebutkan"
+        body = (f"Mohon maaf, laporan Anda {rid} ({jenis}) tidak dapat kami tindak lanjuti. "
+                f"Alasan: {alasan}. Jika ada informasi tambahan, silakan kirim laporan baru.")
+    else:
+        body = f"Status laporan Anda {rid}: {status_label(status)}."
+    return f"{body}\n{DARURAT}"
+
+
+def format_status_line(report: Dict[str, Any]) -> str:
+    """One line per report for status lists: 'LK-2026-000001 (Kecelakaan lalu lintas): Diterima'."""
+    line = (f"{report.get('id', '-')} ({jenis_label(report.get('jenis'))}, {_fmt_dibuat(report)}): "
+            f"{status_label(report.get('status'))}")
+    if report.get("status") == "ditolak" and report.get("alasan"):
+        line += f" (alasan: {report['alasan']})"
+    return line
