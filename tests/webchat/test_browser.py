@@ -1,0 +1,158 @@
+"""End to end: headless Chromium -> widget -> socket.io -> the REAL Rasa server (fixture rasa_url)
+-> action server -> knowledge base. The tracker REST API is used to check what Rasa understood."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+import urllib.request
+from urllib.parse import quote
+
+import pytest
+from selenium.common.exceptions import NoAlertPresentException
+from selenium.webdriver.common.by import By
+
+from webchat_support import ARTIFACTS, ChatPage, WebchatServer
+
+REFUSAL_WORDS = ("maaf", "tidak dapat", "tidak bisa", "tidak melayani", "tidak menjawab", "di luar",
+                 "bukan", "tidak memberikan", "tidak boleh")
+
+
+@pytest.fixture(scope="module")
+def site(rasa_url):
+    srv = WebchatServer(rasa_url)
+    try:
+        yield srv
+    finally:
+        srv.close()
+
+
+@pytest.fixture
+def page(browser, site):
+    p = ChatPage(browser, site.url).open()
+    p.wait_online()
+    return p
+
+
+def tracker(rasa_url: str, sender: str) -> dict:
+    url = f"{rasa_url}/conversations/{quote(sender, safe='')}/tracker"
+    with urllib.request.urlopen(url, timeout=30) as r:
+        return json.loads(r.read())
+
+
+def last_user_turn(tr: dict):
+    """(last user event, names of the actions that followed it)."""
+    events = tr["events"]
+    idx = max(i for i, e in enumerate(events) if e["event"] == "user")
+    actions = [e.get("name") or "" for e in events[idx + 1:] if e["event"] == "action"]
+    return events[idx], actions
+
+
+def ask(page: ChatPage, text: str, expect, timeout: float = 120):
+    n = page.send(text)
+    new = page.wait_bot(expect, n, timeout)
+    page.wait_quiet(timeout)
+    return new
+
+
+def test_skck_fee_over_socketio(page, rasa_url):
+    new = ask(page, "berapa biaya skck", lambda t: "Rp30.000" in t)
+    assert any("Rp30.000" in t for t in new)
+    # the socket.io session id from localStorage is the tracker's sender id (session_persistence)
+    user, _ = last_user_turn(tracker(rasa_url, page.session()))
+    assert user["text"] == "berapa biaya skck"
+    assert user["parse_data"]["intent"]["name"].startswith("skck_")
+    assert user["metadata"]["display_text"] == "berapa biaya skck"
+
+
+def _is_class_c(title: str) -> bool:
+    return re.search(r"(^|[\s(])C($|[\s)])", title.strip()) is not None
+
+
+def test_quick_reply_sim_class_c(page, rasa_url):
+    n = page.send("berapa biaya sim")
+    page.wait(lambda d: page.buttons(), 120, f"no quick replies; bot said {page.texts('bot')[n:]!r}")
+    page.wait_quiet()
+    titles = [b.text for b in page.buttons()]
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.d.save_screenshot(str(ARTIFACTS / "webchat-mobile.png"))  # 390x844 @2x, buttons visible
+    c_buttons = [b for b in page.buttons() if _is_class_c(b.text)]
+    assert c_buttons, f"no button for SIM C among {titles}"
+    title = c_buttons[0].text
+    before = len(page.texts("bot"))
+    c_buttons[0].click()
+    # the button title (not the payload) is shown as the user's message, buttons disappear
+    assert page.texts("user")[-1].endswith(title)
+    assert page.buttons() == []
+    # focus returns to the text box after clicking a quick reply
+    assert page.d.switch_to.active_element.get_attribute("id") == "input"
+    page.wait_bot(lambda t: "Rp100.000" in t, before, 120)
+    page.wait_quiet()
+    user, _ = last_user_turn(tracker(rasa_url, page.session()))
+    assert user["metadata"]["display_text"] == title
+
+
+def test_reload_restores_history_from_tracker(page):
+    ask(page, "berapa biaya skck", lambda t: "Rp30.000" in t)
+    session = page.session()
+    # drop the local copy so the history can only come from Rasa's tracker
+    page.d.execute_script("localStorage.removeItem('cpp.history')")
+    page.open(fresh=False)
+    assert page.d.execute_script("return document.documentElement.dataset.historySource") == "tracker"
+    assert page.session() == session
+    assert any("berapa biaya skck" in t for t in page.texts("user"))
+    assert any("Rp30.000" in t for t in page.texts("bot"))
+    page.wait_online()
+    # the conversation goes on in the same session after the reload
+    ask(page, "terima kasih", lambda t: len(t.strip()) > 0)
+    assert page.session() == session
+
+
+def test_html_in_user_message_is_shown_as_text(page):
+    evil = "<img src=x onerror=alert(1)>"
+    n = page.send(evil)
+    page.wait_bot(lambda t: len(t.strip()) > 0, n, 120)  # the bot answered something
+    page.wait_quiet()
+    log = page.d.find_element(By.ID, "log")
+    assert log.find_elements(By.CSS_SELECTOR, "img, script, svg, iframe") == []
+    assert page.texts("user")[-1].endswith(evil)
+    with pytest.raises(NoAlertPresentException):
+        page.d.switch_to.alert.text
+
+
+def test_blocked_question_is_refused(page, rasa_url):
+    new = ask(page, "berapa gaji kapolres batang", lambda t: len(t.strip()) > 0)
+    time.sleep(0.5)
+    reply = " ".join(page.texts("bot")[-len(new):]).lower()
+    assert any(w in reply for w in REFUSAL_WORDS), reply
+    assert not re.search(r"\brp\s?\d", reply), f"a refusal must not quote an amount: {reply}"
+    user, actions = last_user_turn(tracker(rasa_url, page.session()))
+    intent = user["parse_data"]["intent"]["name"]
+    assert intent.startswith("blokir_") or any(
+        a.startswith(("action_blokir", "utter_blokir")) for a in actions), (intent, actions)
+
+
+def test_connection_drop_shows_banner_and_resends(browser, rasa_url, tcp_proxy_factory):
+    proxy = tcp_proxy_factory(rasa_url)
+    srv = WebchatServer(proxy.url)
+    try:
+        page = ChatPage(browser, srv.url).open()
+        page.wait_online()
+        banner = page.d.find_element(By.ID, "conn")
+        proxy.stop()  # the mobile connection drops
+        page.wait(lambda d: banner.is_displayed() and "Terputus, mencoba menghubungkan lagi" in banner.text, 30)
+        n = page.send("berapa biaya skck")
+        assert "Menunggu koneksi" in page.d.find_elements(By.CSS_SELECTOR, ".msg.user")[-1].text
+        time.sleep(2)
+        assert page.texts("bot")[n:] == []  # really nothing got through
+        proxy.start()  # back online: socket.io reconnects, the queued message is re-sent
+        page.wait_bot(lambda t: "Rp30.000" in t, n, 120)
+        page.wait_quiet()
+        assert "Menunggu koneksi" not in page.d.find_elements(By.CSS_SELECTOR, ".msg.user")[-1].text
+        page.wait(lambda d: not banner.is_displayed() or "Terhubung" in banner.text, 10)
+        # exactly one copy of the question reached Rasa
+        events = tracker(rasa_url, page.session())["events"]
+        assert [e["text"] for e in events if e["event"] == "user"].count("berapa biaya skck") == 1
+    finally:
+        srv.close()
