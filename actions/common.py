@@ -7,6 +7,7 @@ turns any failure into a polite Indonesian apology: a user never sees a stack tr
 from __future__ import annotations
 
 import logging
+from abc import ABCMeta, abstractmethod
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
@@ -65,11 +66,12 @@ def entry_text(kb, entry_id: Text) -> Optional[Text]:
     return kf.format_entry(entry)
 
 
-class KnowledgeAction(Action):
+class KnowledgeAction(Action, metaclass=ABCMeta):
     """Base class: load the knowledge base, call `answer`, never leak an exception to the chat."""
 
-    def name(self) -> Text:  # pragma: no cover - subclasses override
-        raise NotImplementedError
+    @abstractmethod
+    def name(self) -> Text:
+        """Action name as listed in the domain."""
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
@@ -93,5 +95,6 @@ class KnowledgeAction(Action):
             return []
         return [ActiveLoop(None), SlotSet("requested_slot", None)]
 
+    @abstractmethod
     def answer(self, dispatcher, tracker, domain, kb) -> List[Dict[Text, Any]]:
-        raise NotImplementedError
+        """Utter the answer from `kb`; return events. Abstract: rasa-sdk skips this class."""

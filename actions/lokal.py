@@ -64,7 +64,7 @@ class ActionKontakPolres(KnowledgeAction):
         known = [(label, kb.local(key)) for key, label in KONTAK_FIELDS]
         known = [(label, value) for label, value in known if value]
         if not known:
-            dispatcher.utter_message(text=missing(f"Alamat, nomor telepon, dan jam layanan {nama}"))
+            dispatcher.utter_message(text=missing("alamat, nomor telepon, dan jam layanan"))
             return []
         lines = [f"Informasi {nama}{diperbarui(kb)}:"]
         lines += [f"- {label}: {value}" for label, value in known]
@@ -79,7 +79,7 @@ class ActionKontakPolres(KnowledgeAction):
 def sim_keliling_text(kb) -> Text:
     rows = kb.upcoming_sim_keliling()
     if not rows:
-        return missing(f"Jadwal SIM keliling {nama_polres(kb)}")
+        return missing("jadwal SIM keliling")
     lines = [f"Jadwal SIM keliling {nama_polres(kb)}{diperbarui(kb)}:"]
     for row in rows:
         when = ", ".join(x for x in (row.get("hari"), tanggal(row.get("tanggal")) if row.get("tanggal") else None, row.get("jam")) if x)
@@ -91,7 +91,7 @@ def sim_keliling_text(kb) -> Text:
 def operasi_text(kb) -> Text:
     ops = kb.active_operations()
     if not ops:
-        return missing("Informasi operasi kepolisian yang sedang berlangsung di wilayah Polres Batang")
+        return missing("operasi kepolisian yang sedang berlangsung di wilayah")
     lines = ["Operasi kepolisian yang sedang berlangsung:"]
     for op in ops:
         line = f"- {op['nama']}: {tanggal(op['mulai'])} s.d. {tanggal(op['selesai'])}"

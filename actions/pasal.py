@@ -61,6 +61,21 @@ def short_ref(record: Dict[Text, Any]) -> Text:
     return f"{record.get('judul', '')} (Pasal {kode.get('nomor', '?')} {kode.get('uu', '')})".strip()
 
 
+def old_number_note(kb, nomor: Text, record: Dict[Text, Any]) -> Optional[Text]:
+    """'Pasal 362 KUHP lama sudah diganti ...' when the number asked is an old-KUHP one."""
+    from knowledge import format as kf
+
+    kode = record.get("kode") or []
+    asked_old = any(k["uu"] == "KUHP lama" and k["nomor"] == nomor for k in kode)
+    baru = [k["nomor"] for k in kode if k["uu"] == "KUHP baru"]
+    if not (asked_old and baru):
+        return None
+    entry = kb.entry("pasal.kuhp_baru") or {}
+    since = kf.format_tanggal(entry.get("berlaku_sejak")) or "2 Januari 2026"
+    return (f"Pasal {nomor} adalah pasal KUHP lama. Sejak {since} yang berlaku adalah KUHP baru "
+            f"(UU 1/2023); padanannya Pasal {baru[0]}.")
+
+
 class ActionJawabPasal(KnowledgeAction):
     def name(self) -> Text:
         return "action_jawab_pasal"
@@ -83,6 +98,9 @@ class ActionJawabPasal(KnowledgeAction):
                 dispatcher.utter_message(text=f"{text}\n\n{kf.DISCLAIMER}")
                 return []
             parts = [without_disclaimer(kf.format_pasal(r), kf.DISCLAIMER) for r in records[:3]]
+            lead = old_number_note(kb, nomor, records[0])
+            if lead:
+                parts.insert(0, lead)
         else:
             results = kb.search_pasal(latest_text(tracker), limit=1 + MAX_RELATED)
             if not results:

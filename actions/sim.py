@@ -76,7 +76,7 @@ def class_buttons(kb) -> List[Dict[Text, Text]]:
     return [
         {
             "title": f"SIM {kelas}",
-            "payload": "/sim_pilih_jenis" + json.dumps({"jenis_sim": kelas}, ensure_ascii=False),
+            "payload": "/sim_pilih_jenis" + json.dumps({"jenis_sim": kelas}, ensure_ascii=False, separators=(",", ":")),
         }
         for kelas in ordered
     ]
