@@ -1,0 +1,28 @@
+"""Q&A relay: question -> Rasa REST webhook -> m.notice reply (buttons as numbered options)."""
+from __future__ import annotations
+
+import logging
+
+from .. import formatting as fmt
+from ..rasa_client import RasaUnavailable
+
+log = logging.getLogger("matrix_bridge.qa")
+
+
+async def ask(ctx, text: str) -> None:
+    bot = ctx.bot
+    if not bot.q_limiter.allow(ctx.sender):
+        await ctx.reply("Mohon maaf, pesan Anda terlalu cepat. Tunggu sebentar lalu coba lagi ya. " + fmt.DARURAT)
+        return
+    try:
+        messages = await bot.rasa.webhook(ctx.sender, text)
+    except RasaUnavailable as e:
+        log.warning("rasa unavailable: %s", e)
+        await ctx.reply("Maaf, layanan tanya-jawab sedang tidak tersedia. Silakan coba beberapa saat lagi. "
+                        + fmt.DARURAT)
+        return
+    reply, payloads = fmt.rasa_to_text(messages)
+    bot.state.set_options(ctx.sender, ctx.room_id, payloads)
+    if not reply:
+        reply = "Maaf, saya belum bisa menjawab itu. Ketik !bantuan untuk melihat yang bisa saya bantu."
+    await ctx.reply(reply)
