@@ -3,14 +3,18 @@
     python -m webchat.serve [--host 127.0.0.1] [--port 8080] [--rasa-url http://127.0.0.1:5005]
 
 Environment: WEBCHAT_HOST (default 127.0.0.1), WEBCHAT_PORT (default 8080),
-RASA_URL (default http://127.0.0.1:5005) is the Rasa server the *browser* talks to
-(socket.io channel + tracker REST API). WEBCHAT_RASA_PUBLIC_URL overrides it when the
-browser must reach Rasa through another address than this process (reverse proxy).
+RASA_URL (default http://127.0.0.1:5005): the Rasa server. The browser talks to it over the
+socket.io channel; this process reads its tracker REST API (`--enable-api`) for `/history/<id>`.
+WEBCHAT_RASA_PUBLIC_URL: the Rasa address as the *browser* sees it, when it differs (reverse
+proxy). RASA_TOKEN: Rasa's --auth-token, if one is set (never sent to the browser).
 
-Serves only the files under webchat/public/. `/config.json` is generated per request from
-webchat/config.json (branding, greeting; operator-editable) plus the Rasa URL, so tests can point
-the page at a Rasa server on any port. Text files are gzip-compressed when the client accepts it
-(users are on patchy mobile data) and revalidated with ETag/Last-Modified.
+Serves only the files under webchat/public/, plus:
+- `/config.json`, generated per request from webchat/config.json (branding, greeting;
+  operator-editable) and the Rasa URL, so tests can point the page at any Rasa server;
+- `/history/<session id>`: the conversation's user/bot messages from Rasa's tracker, stripped of
+  slots, intents and entities (the browser never needs Rasa's HTTP API or CORS for this).
+Text files are gzip-compressed when the client accepts it (users are on patchy mobile data) and
+revalidated with ETag.
 """
 
 from __future__ import annotations
@@ -23,11 +27,15 @@ import json
 import mimetypes
 import os
 import sys
+import re
 import threading
+import urllib.error
+import urllib.request
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Dict, Optional, Tuple
+import urllib.parse
 from urllib.parse import unquote, urlsplit
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -45,6 +53,37 @@ MIME_OVERRIDES = {
     ".webmanifest": "application/manifest+json",
 }
 REQUIRED_CONFIG_KEYS = ("brand", "greeting", "emergency")
+SENDER_RE = re.compile(r"^[0-9A-Za-z_-]{8,64}$")
+
+
+def chat_history(tracker: Dict[str, Any]) -> Dict[str, Any]:
+    """Only what the chat window shows: user/bot texts and buttons. Slots, intents, entities and
+    other tracker internals (which may hold personal data from a report) never reach the browser."""
+    events = []
+    for ev in tracker.get("events") or []:
+        kind = ev.get("event")
+        if kind == "user":
+            md = ev.get("metadata") or {}
+            item: Dict[str, Any] = {"event": "user", "text": ev.get("text") or ""}
+            keep = {k: md[k] for k in ("display_text", "client_msg_id") if isinstance(md.get(k), str)}
+            if keep:
+                item["metadata"] = keep
+            events.append(item)
+        elif kind == "bot":
+            data = ev.get("data") or {}
+            item = {"event": "bot", "text": ev.get("text") or ""}
+            buttons = data.get("buttons") or data.get("quick_replies") or []
+            slim = {}
+            if isinstance(buttons, list) and buttons:
+                slim["buttons"] = [
+                    {"title": b.get("title"), "payload": b.get("payload")} for b in buttons if isinstance(b, dict)
+                ]
+            if isinstance(data.get("image"), str):
+                slim["image"] = data["image"]
+            if slim:
+                item["data"] = slim
+            events.append(item)
+    return {"events": events}
 
 
 class ConfigError(ValueError):
@@ -113,7 +152,9 @@ class WebchatHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
     # set by make_server()
-    rasa_url: str = DEFAULT_RASA_URL
+    rasa_url: str = DEFAULT_RASA_URL        # as seen by the browser (socket.io)
+    rasa_internal_url: str = DEFAULT_RASA_URL  # as seen by this process (tracker API)
+    rasa_token: Optional[str] = None
     public_dir: Path = PUBLIC_DIR
     config_file: Path = CONFIG_FILE
     cache = _FileCache()
@@ -199,6 +240,9 @@ class WebchatHandler(BaseHTTPRequestHandler):
             gz = gzip.compress(body, mtime=0) if len(body) > 256 else None
             self._send_body(HTTPStatus.OK, body, MIME_OVERRIDES[".json"], gz=gz, cache="no-store", head=head)
             return
+        if path.startswith("/history/"):
+            self._history(path[len("/history/"):], head)
+            return
         if path == "/favicon.ico":  # browsers ask for it even with <link rel=icon>
             self.send_response(HTTPStatus.NO_CONTENT)
             self.send_header("Cache-Control", "max-age=86400")
@@ -229,6 +273,24 @@ class WebchatHandler(BaseHTTPRequestHandler):
             HTTPStatus.OK, raw, ctype, gz=gz, etag=etag, last_modified=st.st_mtime, head=head
         )
 
+    def _history(self, sender: str, head: bool) -> None:
+        if not SENDER_RE.match(sender):
+            self._error(HTTPStatus.NOT_FOUND, head)
+            return
+        url = f"{self.rasa_internal_url}/conversations/{sender}/tracker"
+        if self.rasa_token:
+            url += "?" + urllib.parse.urlencode({"token": self.rasa_token})
+        try:
+            with urllib.request.urlopen(url, timeout=8) as resp:
+                tracker = json.loads(resp.read())
+        except (urllib.error.URLError, OSError, ValueError) as exc:
+            self.log_message("history: Rasa tracker unavailable: %s", exc)
+            self._error(HTTPStatus.BAD_GATEWAY, head)
+            return
+        body = json.dumps(chat_history(tracker), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        gz = gzip.compress(body, mtime=0) if len(body) > 256 else None
+        self._send_body(HTTPStatus.OK, body, MIME_OVERRIDES[".json"], gz=gz, cache="no-store", head=head)
+
     def do_POST(self) -> None:
         self._error(HTTPStatus.METHOD_NOT_ALLOWED)
 
@@ -243,10 +305,24 @@ class _Server(ThreadingHTTPServer):
         super().handle_error(request, client_address)
 
 
-def make_server(host: str, port: int, rasa_url: str, quiet: bool = False) -> ThreadingHTTPServer:
+def make_server(
+    host: str,
+    port: int,
+    rasa_url: str,
+    quiet: bool = False,
+    rasa_internal_url: Optional[str] = None,
+    rasa_token: Optional[str] = None,
+) -> ThreadingHTTPServer:
+    """rasa_url: Rasa as the browser reaches it (socket.io); rasa_internal_url: as this process
+    reaches it for /history (defaults to rasa_url); rasa_token: Rasa's --auth-token, if any."""
     rasa_url = normalize_rasa_url(rasa_url)
+    internal = normalize_rasa_url(rasa_internal_url or rasa_url)
     load_config(rasa_url)  # fail fast on a broken config file
-    handler = type("BoundWebchatHandler", (WebchatHandler,), {"rasa_url": rasa_url, "quiet": quiet})
+    handler = type(
+        "BoundWebchatHandler",
+        (WebchatHandler,),
+        {"rasa_url": rasa_url, "rasa_internal_url": internal, "rasa_token": rasa_token or None, "quiet": quiet},
+    )
     return _Server((host, port), handler)
 
 
@@ -254,20 +330,30 @@ def main(argv: Optional[list] = None) -> int:
     parser = argparse.ArgumentParser(description="Serve the Chat Pak Polisi web widget.")
     parser.add_argument("--host", default=os.environ.get("WEBCHAT_HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("WEBCHAT_PORT", "8080")))
+    internal = os.environ.get("RASA_URL") or DEFAULT_RASA_URL
     parser.add_argument(
         "--rasa-url",
-        default=os.environ.get("WEBCHAT_RASA_PUBLIC_URL") or os.environ.get("RASA_URL") or DEFAULT_RASA_URL,
-        help="Rasa base URL as seen by the browser (socket.io + tracker API)",
+        default=os.environ.get("WEBCHAT_RASA_PUBLIC_URL") or internal,
+        help="Rasa base URL as seen by the browser (socket.io channel)",
+    )
+    parser.add_argument(
+        "--rasa-internal-url", default=internal,
+        help="Rasa base URL as seen by this server (tracker API for /history)",
     )
     parser.add_argument("--quiet", action="store_true", help="no access log")
     args = parser.parse_args(argv)
     try:
-        server = make_server(args.host, args.port, args.rasa_url, quiet=args.quiet)
+        server = make_server(
+            args.host, args.port, args.rasa_url, quiet=args.quiet,
+            rasa_internal_url=args.rasa_internal_url, rasa_token=os.environ.get("RASA_TOKEN"),
+        )
     except (ConfigError, OSError, ValueError) as exc:
         print(f"webchat: cannot start: {exc}", file=sys.stderr)
         return 2
     host, port = server.server_address[:2]
-    print(f"webchat: serving http://{host}:{port}/ (Rasa at {server.RequestHandlerClass.rasa_url})", flush=True)
+    h = server.RequestHandlerClass
+    print(f"webchat: serving http://{host}:{port}/ (browser -> Rasa {h.rasa_url}; "
+          f"history from {h.rasa_internal_url})", flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -85,8 +85,8 @@ def test_quick_reply_sim_class_c(page, rasa_url):
     # the button title (not the payload) is shown as the user's message, buttons disappear
     assert page.texts("user")[-1].endswith(title)
     assert page.buttons() == []
-    # focus returns to the text box after clicking a quick reply
-    assert page.d.switch_to.active_element.get_attribute("id") == "input"
+    # focus stays in the chat (log on touch screens, text box otherwise), not lost to <body>
+    assert page.d.switch_to.active_element.get_attribute("id") in ("log", "input")
     page.wait_bot(lambda t: "Rp100.000" in t, before, 120)
     page.wait_quiet()
     user, _ = last_user_turn(tracker(rasa_url, page.session()))
@@ -102,6 +102,11 @@ def test_reload_restores_history_from_tracker(page):
     assert page.d.execute_script("return document.documentElement.dataset.historySource") == "tracker"
     assert page.session() == session
     assert any("berapa biaya skck" in t for t in page.texts("user"))
+    # /history carries the tracker's messages but none of its internals (slots, intents, entities)
+    hist = json.loads(urllib.request.urlopen(page.url + "history/" + session, timeout=30).read())
+    assert {"user", "bot"} == {e["event"] for e in hist["events"]}
+    assert all(set(e) <= {"event", "text", "metadata", "data"} for e in hist["events"])
+    assert "slots" not in json.dumps(hist) and "parse_data" not in json.dumps(hist)
     assert any("Rp30.000" in t for t in page.texts("bot"))
     page.wait_online()
     # the conversation goes on in the same session after the reload

@@ -4,6 +4,7 @@ offline banner, persistent outbox, page weight. (The Rasa URL points to a closed
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 from selenium.common.exceptions import NoAlertPresentException
@@ -98,6 +99,27 @@ def test_offline_banner_and_message_kept_in_outbox(page):
     assert log.get_attribute("aria-live") == "polite" and log.get_attribute("role") == "log"
     label = page.d.find_element(By.CSS_SELECTOR, "label[for='input']")
     assert label.get_attribute("textContent").strip()
+
+
+def test_layout_when_the_on_screen_keyboard_opens(page):
+    """Keyboard open on a 390x844 phone leaves ~390 px: header, 110/112, log and text box must fit."""
+    d = page.d
+    try:
+        d.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                          {"width": 390, "height": 390, "deviceScaleFactor": 2, "mobile": True})
+        page.wait(lambda drv: drv.execute_script("return window.innerHeight") <= 400, 10)
+        time.sleep(0.3)
+        geo = d.execute_script("""
+            const r = id => document.getElementById(id).getBoundingClientRect();
+            return {h: window.innerHeight, input: r('input'), send: r('send'), sos: r('sos'), log: r('log'),
+                    scrollY: window.scrollY};
+        """)
+        assert geo["input"]["bottom"] <= geo["h"] and geo["send"]["bottom"] <= geo["h"], geo
+        assert geo["sos"]["top"] >= 0 and geo["sos"]["bottom"] <= geo["h"], geo
+        assert geo["log"]["height"] >= 80, geo  # some conversation stays visible
+        d.save_screenshot(str(ARTIFACTS / "webchat-keyboard-open.png"))
+    finally:
+        d.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
 
 
 def test_page_weight(page):

@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from webchat_support import REPO
+from webchat_support import REPO, free_port
+
+DEAD = free_port()  # nothing listens there
 
 CONFIG = json.loads((REPO / "webchat" / "config.json").read_text(encoding="utf-8"))
 
@@ -26,7 +28,7 @@ def get(srv, path, headers=None, method="GET"):
 
 @pytest.fixture
 def srv(webchat_factory):
-    return webchat_factory("http://127.0.0.1:5999/")
+    return webchat_factory(f"http://127.0.0.1:{DEAD}/")
 
 
 def test_config_json_carries_rasa_url_and_branding(srv):
@@ -35,7 +37,7 @@ def test_config_json_carries_rasa_url_and_branding(srv):
     assert resp.getheader("Content-Type").startswith("application/json")
     assert resp.getheader("Cache-Control") == "no-store"
     cfg = json.loads(body)
-    assert cfg["rasaUrl"] == "http://127.0.0.1:5999"  # trailing slash normalised
+    assert cfg["rasaUrl"] == f"http://127.0.0.1:{DEAD}"  # trailing slash normalised
     assert cfg["brand"]["name"] == CONFIG["brand"]["name"]
     assert not [k for k in cfg if k.startswith("_")], "private keys must not reach the browser"
 
@@ -53,7 +55,7 @@ def test_static_files_gzip_etag_and_security_headers(srv):
     resp, _ = get(srv, "/")
     csp = resp.getheader("Content-Security-Policy")
     assert "script-src 'self'" in csp and "unsafe-inline" not in csp
-    assert "connect-src 'self' http://127.0.0.1:5999 ws://127.0.0.1:5999" in csp
+    assert f"connect-src 'self' http://127.0.0.1:{DEAD} ws://127.0.0.1:{DEAD}" in csp
     assert resp.getheader("X-Content-Type-Options") == "nosniff"
 
 
@@ -124,3 +126,30 @@ def test_bad_config_fails_fast(tmp_path: Path):
         load_config("http://127.0.0.1:5005", bad)
     with pytest.raises(ConfigError):
         load_config("javascript:alert(1)", REPO / "webchat" / "config.json")
+
+
+def test_history_rejects_bad_ids_and_reports_rasa_down(srv):
+    resp, _ = get(srv, "/history/..%2f..%2fstatus")
+    assert resp.status == 404
+    resp, _ = get(srv, "/history/short")
+    assert resp.status == 404
+    resp, _ = get(srv, "/history/" + "a" * 32)
+    assert resp.status == 502
+
+
+def test_chat_history_keeps_only_what_the_chat_shows():
+    from webchat.serve import chat_history
+
+    tracker = {"sender_id": "x", "slots": {"nama_pelapor": "Budi", "telepon": "0812"}, "events": [
+        {"event": "action", "name": "action_session_start"},
+        {"event": "session_started"},
+        {"event": "user", "text": "/sim_pilih_jenis", "parse_data": {"intent": {"name": "sim_pilih_jenis"}},
+         "metadata": {"display_text": "SIM C", "client_msg_id": "abc", "other": "x"}, "input_channel": "socketio"},
+        {"event": "slot", "name": "telepon", "value": "0812"},
+        {"event": "bot", "text": "Pilih golongan", "metadata": {"utter_action": "utter_x"},
+         "data": {"buttons": [{"title": "C", "payload": "/c", "extra": 1}], "custom": {"secret": 1}}},
+    ]}
+    assert chat_history(tracker) == {"events": [
+        {"event": "user", "text": "/sim_pilih_jenis", "metadata": {"display_text": "SIM C", "client_msg_id": "abc"}},
+        {"event": "bot", "text": "Pilih golongan", "data": {"buttons": [{"title": "C", "payload": "/c"}]}},
+    ]}

@@ -148,7 +148,10 @@
       btn.textContent = String(b.title != null ? b.title : b.payload);
       btn.addEventListener("click", function () {
         send(String(b.payload != null ? b.payload : b.title), String(b.title != null ? b.title : b.payload));
-        els.input.focus();
+        // the clicked button is gone: keep focus in the chat. On touch screens focus the log,
+        // not the text box, so the on-screen keyboard does not pop up and hide the answer.
+        if (window.matchMedia && window.matchMedia("(pointer: coarse)").matches) els.log.focus();
+        else els.input.focus();
       });
       box.appendChild(btn);
     });
@@ -346,10 +349,10 @@
     return items;
   }
   function restoreFromTracker() {
-    var url = config.rasaUrl + "/conversations/" + encodeURIComponent(sessionId) + "/tracker";
+    var url = "history/" + encodeURIComponent(sessionId);   // Rasa tracker, via webchat/serve.py
     var ctrl = window.AbortController ? new AbortController() : null;
     var timer = setTimeout(function () { if (ctrl) ctrl.abort(); }, 8000);
-    return fetch(url, { signal: ctrl ? ctrl.signal : undefined, credentials: "omit", cache: "no-store" })
+    return fetch(url, { signal: ctrl ? ctrl.signal : undefined, cache: "no-store" })
       .then(function (r) { if (!r.ok) throw new Error("HTTP " + r.status); return r.json(); })
       .then(function (tracker) {
         var restored = historyFromTracker(tracker);
