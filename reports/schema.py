@@ -198,9 +198,12 @@ _JENIS_KATA: List[Tuple[str, Tuple[str, ...]]] = [
         "dikeroyok", "penipuan", "tipu", "kerusuhan", "mabuk", "miras", "narkoba", "judi",
         "penganiayaan", "kekerasan", "pembunuhan", "premanisme", "preman", "pemalakan", "palak",
         "balap liar", "geng motor", "vandalisme", "pengrusakan", "perusakan", "orang mencurigakan",
-        "pelecehan", "kdrt", "ancaman", "penculikan",
+        "pelecehan", "kdrt", "ancaman", "diancam", "penculikan", "dicuri", "colong", "kemalingan",
+        "curanmor", "jambret", "rampas", "pemerasan", "pungli", "knalpot brong", "bully", "teror",
+        "ricuh", "geger", "onar", "mayat", "dipukul", "kehilangan motor", "sabung ayam",
     )),
-    ("lainnya", ("lainnya", "lain-lain", "lain lain", "yang lain", "lain", "kebakaran", "orang hilang")),
+    ("lainnya", ("lainnya", "lain-lain", "lain lain", "yang lain", "lain", "kebakaran", "terbakar",
+                 "orang hilang", "hilang", "tenggelam")),
 ]
 
 
@@ -520,22 +523,22 @@ def format_card(report: Dict[str, Any]) -> str:
 def format_status_message(report: Dict[str, Any]) -> str:
     """Indonesian message to the reporter about the report's current status."""
     rid = report.get("id", "-")
-    jenis = jenis_label(report.get("jenis")).lower()
+    jenis = f" ({jenis_label(report['jenis']).lower()})" if report.get("jenis") else ""
     status = report.get("status")
     if status == "baru":
-        body = (f"Laporan Anda ({jenis}) sudah tercatat dengan nomor {rid}. "
+        body = (f"Laporan Anda{jenis} sudah tercatat dengan nomor {rid}. "
                 "Petugas kami akan menindaklanjuti.")
     elif status == "diterima":
-        body = (f"Laporan Anda {rid} ({jenis}) sudah diterima petugas dan sedang dipelajari. "
+        body = (f"Laporan Anda {rid}{jenis} sudah diterima petugas dan sedang dipelajari. "
                 "Terima kasih atas informasinya.")
     elif status == "ditangani":
-        body = f"Laporan Anda {rid} ({jenis}) sedang ditangani oleh petugas kami."
+        body = f"Laporan Anda {rid}{jenis} sedang ditangani oleh petugas kami."
     elif status == "selesai":
-        body = (f"Laporan Anda {rid} ({jenis}) sudah selesai ditindaklanjuti. "
+        body = (f"Laporan Anda {rid}{jenis} sudah selesai ditindaklanjuti. "
                 "Terima kasih telah membantu menjaga keamanan dan ketertiban.")
     elif status == "ditolak":
         alasan = report.get("alasan") or "tidak disebutkan"
-        body = (f"Mohon maaf, laporan Anda {rid} ({jenis}) tidak dapat kami tindak lanjuti. "
+        body = (f"Mohon maaf, laporan Anda {rid}{jenis} tidak dapat kami tindak lanjuti. "
                 f"Alasan: {alasan}. Jika ada informasi tambahan, silakan kirim laporan baru.")
     else:
         body = f"Status laporan Anda {rid}: {status_label(status)}."
