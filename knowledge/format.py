@@ -33,11 +33,16 @@ _CAVEAT = {
         "ke kantor polisi terdekat atau sumber resmi sebelum Anda mengandalkannya."
     ),
     "berubah": (
-        "Perhatian: aturan ini sedang berubah atau sumbernya berbeda-beda, jadi kami belum bisa "
-        "menyebut satu angka yang pasti. Mohon pastikan ke SPKT Polres Batang atau teks resmi "
-        "di peraturan.go.id."
+        "Perhatian: aturan ini sedang berubah atau sumbernya berbeda-beda, jadi informasi ini "
+        "belum bisa kami sebut pasti. Mohon pastikan ke kantor polisi atau sumber resmi "
+        "(peraturan.go.id)."
     ),
 }
+_CAVEAT_PASAL_BERUBAH = (
+    "Perhatian: aturan ini sedang berubah atau sumbernya berbeda-beda, jadi kami belum bisa "
+    "menyebut satu angka ancaman yang pasti. Mohon pastikan ke SPKT Polres Batang atau teks "
+    "resmi di peraturan.go.id."
+)
 
 
 def format_rupiah(amount: Any) -> str:
@@ -65,11 +70,15 @@ def caveat(entry: Optional[Dict[str, Any]]) -> str:
     """"" for pasti; an honest phrase for belum_pasti / berubah (plus the specific reason)."""
     if not entry:
         return ""
-    base = _CAVEAT.get(entry.get("kepastian", "pasti"), "")
+    kepastian = entry.get("kepastian", "pasti")
+    if kepastian == "berubah" and entry.get("kode"):
+        base = _CAVEAT_PASAL_BERUBAH
+    else:
+        base = _CAVEAT.get(kepastian, "")
     if not base:
         return ""
-    reason = entry.get("alasan_kepastian")
-    return f"{base} ({reason})" if reason else base
+    reason = (entry.get("alasan_kepastian") or "").strip().rstrip(".")
+    return f"{base} Alasannya: {reason}." if reason else base
 
 
 def _bullets(items: Iterable[str], numbered: bool = False) -> str:
@@ -132,8 +141,17 @@ def _kategori_text(kat: Optional[str]) -> str:
     return f"Denda kategori {kat} = paling banyak {format_rupiah(maks)}."
 
 
+def format_nomor(nomor: str) -> str:
+    """"310(2)" -> "310 ayat (2)"; "476" -> "476"."""
+    nomor = str(nomor)
+    if "(" in nomor and nomor.endswith(")"):
+        base, ayat = nomor[:-1].split("(", 1)
+        return f"{base} ayat ({ayat})"
+    return nomor
+
+
 def _pasal_label(kode: Dict[str, Any]) -> str:
-    label = f"Pasal {kode['nomor']}"
+    label = f"Pasal {format_nomor(kode['nomor'])}"
     if kode.get("jo"):
         label += f" jo. {kode['jo']}"
     return f"{label} {UU_NAMA.get(kode['uu'], kode['uu'])}"

@@ -196,6 +196,18 @@ def _as_list(value: Any) -> List[str]:
     return list(value)
 
 
+def _check_balanced(item: Dict[str, Any], path: Path, label: Any) -> None:
+    """Catch YAML flow lists split at a comma inside parentheses: [kompas (2020, 2022)]."""
+    for field in ("dasar_hukum", "sumber", "kata_kunci", "poin", "langkah"):
+        for i, text in enumerate(item.get(field) or []):
+            if isinstance(text, str) and text.count("(") != text.count(")"):
+                raise KnowledgeError(
+                    f"unbalanced parentheses in {text!r}; quote list items that contain commas "
+                    "(tanda kurung tidak seimbang, beri tanda kutip)",
+                    file=path, entry=label, field=f"{field}[{i}]",
+                )
+
+
 def load_topic_file(path: Path) -> Dict[str, Any]:
     doc = read_yaml(path)
     if not isinstance(doc, dict):
@@ -217,6 +229,7 @@ def load_topic_file(path: Path) -> Dict[str, Any]:
             check_iso_date(item.get("berlaku_sejak"), path, eid, "berlaku_sejak")
             item["dasar_hukum"] = _as_list(item.get("dasar_hukum"))
             item["sumber"] = _as_list(item.get("sumber"))
+            _check_balanced(item, path, eid)
             item["topik"] = topik
             item["jenis"] = "pasal" if list_name == "pasal" else "info"
     for i, item in enumerate(doc.get("nomor_darurat") or []):

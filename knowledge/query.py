@@ -52,6 +52,8 @@ saya aku gue gw kamu anda dia mereka kita ada adalah jadi bisa boleh mau ingin t
 """.split())
 
 FUZZY_CUTOFF = 72.0
+# Results scoring more than this below the best hit are dropped (keeps answers focused).
+FUZZY_MARGIN = 15.0
 
 
 def _clean(value: Any) -> Any:
@@ -65,6 +67,13 @@ def _clean(value: Any) -> Any:
     if isinstance(value, dict):
         return value if any(_clean(v) is not None for v in value.values()) else None
     return value
+
+
+def _strip_stopwords(text: str) -> str:
+    """Lower-case, drop punctuation and stopwords; keep the text if only stopwords remain."""
+    proc = default_process(text)
+    words = [w for w in proc.split() if w not in _STOPWORDS]
+    return " ".join(words) if words else proc
 
 
 def _norm_space(text: str) -> str:
@@ -114,7 +123,7 @@ class KnowledgeBase:
         self._search_index: List[Tuple[str, Dict[str, Any]]] = []
         for rec in self._pasal:
             for phrase in [rec["judul"]] + list(rec["kata_kunci"]):
-                proc = default_process(phrase)
+                proc = _strip_stopwords(phrase)
                 if proc:
                     self._search_index.append((proc, rec))
 
@@ -267,6 +276,7 @@ class KnowledgeBase:
         query = " ".join(words)
         if not query:
             return []
+        margin = FUZZY_MARGIN
         best: Dict[str, Tuple[float, Dict[str, Any]]] = {}
         for phrase, rec in self._search_index:
             s_set = fuzz.token_set_ratio(query, phrase)
@@ -280,8 +290,15 @@ class KnowledgeBase:
             prev = best.get(rec["id"])
             if prev is None or score > prev[0]:
                 best[rec["id"]] = (score, rec)
-        ranked = sorted(best.values(), key=lambda x: (-x[0], x[1]["id"]))
-        out = [(copy.deepcopy(rec), round(score, 1)) for score, rec in ranked if score >= cutoff]
+        # ties: the article in force under the KUHP baru first, then by id (deterministic)
+        ranked = sorted(best.values(), key=lambda x: (
+            -round(x[0], 1),
+            0 if any(k["uu"] == "KUHP baru" for k in x[1]["kode"]) else 1,
+            x[1]["id"],
+        ))
+        top = ranked[0][0] if ranked else 0.0
+        out = [(copy.deepcopy(rec), round(score, 1)) for score, rec in ranked
+               if score >= cutoff and score >= top - margin]
         return out[: max(0, int(limit))]
 
     def kategori_denda(self) -> List[Dict[str, Any]]:

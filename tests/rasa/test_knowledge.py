@@ -1,0 +1,590 @@
+"""Tests for the knowledge/ package (loader, schema validation, query API, formatting, CLI).
+
+Pure Python: no Rasa server needed. Runs under .venv/rasa (py3.10) and .venv/bridge (py3.11):
+    .venv/rasa/bin/python -m pytest tests/rasa/test_knowledge.py
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[2]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from knowledge import KnowledgeError, load_kb  # noqa: E402
+from knowledge import format as kf  # noqa: E402
+from knowledge.loader import DEFAULT_CONFIG_PATH, DEFAULT_DATA_DIR  # noqa: E402
+
+REQUIRED_IDS = """
+sim.syarat_baru sim.perpanjang sim.hilang sim.golongan sim.usia sim.peningkatan sim.masa_berlaku
+sim.online sim.keliling sim.ujian sim.bpjs sim.poin sim.biaya
+skck.syarat skck.syarat_wna skck.biaya skck.masa_berlaku skck.perpanjang skck.kantor skck.online
+layanan.darurat layanan.laporan_polisi layanan.kehilangan layanan.tilang layanan.etle layanan.stnk
+layanan.izin_keramaian layanan.pengaduan_petugas layanan.bantuan layanan.kontak_polres
+layanan.operasi pasal.kuhp_baru pasal.kategori_denda
+""".split()
+
+ALL_CLASSES = ["A", "A Umum", "BI", "BI Umum", "BII", "BII Umum", "C", "CI", "CII", "D", "DI"]
+
+
+@pytest.fixture(scope="module")
+def kb():
+    return load_kb(DEFAULT_DATA_DIR, DEFAULT_CONFIG_PATH)
+
+
+@pytest.fixture()
+def tmp_kb_files(tmp_path):
+    """A private copy of the real data dir + config that a test may break."""
+    data = tmp_path / "data"
+    shutil.copytree(DEFAULT_DATA_DIR, data)
+    cfg = tmp_path / "polres.yml"
+    shutil.copy(DEFAULT_CONFIG_PATH, cfg)
+    return data, cfg
+
+
+def mutate(path: Path, fn):
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    fn(doc)
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
+def find_item(doc, list_name, key, value):
+    for item in doc[list_name]:
+        if item.get(key) == value:
+            return item
+    raise AssertionError(f"{value} not in {list_name}")
+
+
+# ---------------------------------------------------------------- loader happy path
+def test_load_real_data_and_cache(kb):
+    counts = kb.counts()
+    for topik in ("sim", "skck", "layanan", "pasal", "umum"):
+        assert counts.get(topik, 0) >= 3, counts
+    # cached per paths: same object while files are unchanged
+    assert load_kb(DEFAULT_DATA_DIR, DEFAULT_CONFIG_PATH) is kb
+    assert load_kb() is kb or os.environ.get("POLRES_CONFIG")
+
+
+@pytest.mark.parametrize("entry_id", REQUIRED_IDS)
+def test_required_entries_exist_with_text(kb, entry_id):
+    e = kb.entry(entry_id)
+    assert e is not None, entry_id
+    assert isinstance(e["teks"], str) and len(e["teks"]) > 20
+    assert e["topik"] == entry_id.split(".")[0]
+    assert entry_id in {x["id"] for x in kb.entries(e["topik"])}
+
+
+def test_every_entry_has_source_date_and_confidence(kb):
+    entries = kb.all_entries()
+    assert len(entries) >= 80
+    for e in entries:
+        assert e["dasar_hukum"] or e["sumber"], e["id"]
+        dt.date.fromisoformat(e["berlaku_sejak"])  # raises if not a real date
+        assert e["kepastian"] in ("pasti", "belum_pasti", "berubah"), e["id"]
+        for src in e["dasar_hukum"] + e["sumber"]:
+            assert src.count("(") == src.count(")"), (e["id"], src)
+    for n in kb.emergency_numbers():
+        assert (n["dasar_hukum"] or n["sumber"]) and n["berlaku_sejak"] and n["kepastian"]
+
+
+def test_entry_returns_copy_and_unknown_is_none(kb):
+    e = kb.entry("sim.biaya")
+    e["teks"] = "changed"
+    assert kb.entry("sim.biaya")["teks"] != "changed"
+    assert kb.entry("sim.tidak_ada") is None
+    assert kb.entry(None) is None
+    assert kb.entries("tidak_ada") == []
+
+
+def test_not_pasti_entries_are_the_disputed_ones(kb):
+    flags = {e["id"]: e["kepastian"] for e in kb.all_entries()}
+    # facts the fact sheet marks [U] / [!] must not be presented as certain
+    assert flags["skck.kantor"] == "belum_pasti"
+    assert flags["sim.bpjs"] == "berubah"
+    assert flags["skck.pengantar_kelurahan"] == "berubah"
+    assert flags["pasal.fitnah"] == "berubah"
+    assert flags["pasal.pengancaman"] == "belum_pasti"
+    assert flags["layanan.operasi"] == "berubah"
+    assert flags["layanan.kontak_polres"] == "belum_pasti"
+    for rec in kb.pasal_records():
+        uus = {k["uu"] for k in rec["kode"]}
+        if uus & {"UU LLAJ", "UU KDRT", "UU ITE"}:
+            assert rec["kepastian"] != "pasti", rec["id"]  # UU 1/2026 conversion not verified
+        if "UU Tipikor" in uus:
+            assert rec["kepastian"] == "belum_pasti", rec["id"]  # not in the fact sheet
+    assert flags["pasal.pencurian"] == "pasti"
+
+
+# ---------------------------------------------------------------- schema errors
+def _expect_error(data, cfg, file_name, entry, field_part):
+    with pytest.raises(KnowledgeError) as ei:
+        load_kb(data, cfg)
+    err = ei.value
+    assert err.file is not None and Path(err.file).name == file_name, str(err)
+    assert err.entry == entry, str(err)
+    assert err.field and field_part in err.field, str(err)
+    s = str(err)
+    assert file_name in s and (entry is None or str(entry) in s) and field_part in s
+    assert "\n" not in s
+    return err
+
+
+def test_missing_source_is_rejected(tmp_kb_files):
+    data, cfg = tmp_kb_files
+
+    def drop(doc):
+        e = find_item(doc, "entries", "id", "sim.poin")
+        e.pop("dasar_hukum")
+        e.pop("sumber")
+
+    mutate(data / "sim.yml", drop)
+    err = _expect_error(data, cfg, "sim.yml", "sim.poin", "sumber")
+    assert "dasar_hukum" in err.field
+
+
+def test_empty_source_list_is_rejected(tmp_kb_files):
+    data, cfg = tmp_kb_files
+
+    def empty(doc):
+        e = find_item(doc, "pasal", "id", "pasal.pencurian")
+        e.pop("dasar_hukum")
+        e["sumber"] = []
+
+    mutate(data / "pasal.yml", empty)
+    _expect_error(data, cfg, "pasal.yml", "pasal.pencurian", "sumber")
+
+
+@pytest.mark.parametrize("bad", ["2021-13-45", "19-02-2021", "kemarin", "2021-02-30"])
+def test_bad_date_is_rejected(tmp_kb_files, bad):
+    data, cfg = tmp_kb_files
+    mutate(data / "skck.yml",
+           lambda d: find_item(d, "entries", "id", "skck.biaya").__setitem__("berlaku_sejak", bad))
+    _expect_error(data, cfg, "skck.yml", "skck.biaya", "berlaku_sejak")
+
+
+def test_unquoted_yaml_date_is_accepted(tmp_kb_files):
+    data, cfg = tmp_kb_files
+    p = data / "skck.yml"
+    text = p.read_text(encoding="utf-8")
+    p.write_text(text.replace('berlaku_sejak: "2025-10-13"', "berlaku_sejak: 2025-10-13"), encoding="utf-8")
+    kb2 = load_kb(data, cfg)
+    assert kb2.entry("skck.online")["berlaku_sejak"] == "2025-10-13"
+
+
+def test_wrong_type_is_rejected(tmp_kb_files):
+    data, cfg = tmp_kb_files
+    mutate(data / "sim.yml",
+           lambda d: find_item(d, "golongan", "kelas", "C").__setitem__("usia_min", "tujuh belas"))
+    _expect_error(data, cfg, "sim.yml", "C", "usia_min")
+
+
+def test_wrong_fee_type_is_rejected(tmp_kb_files):
+    data, cfg = tmp_kb_files
+    mutate(data / "sim.yml",
+           lambda d: find_item(d, "golongan", "kelas", "A")["biaya"].__setitem__("baru", "120rb"))
+    _expect_error(data, cfg, "sim.yml", "A", "biaya.baru")
+
+
+def test_bad_kepastian_and_missing_field(tmp_kb_files):
+    data, cfg = tmp_kb_files
+    mutate(data / "layanan.yml",
+           lambda d: find_item(d, "entries", "id", "layanan.etle").__setitem__("kepastian", "yakin"))
+    _expect_error(data, cfg, "layanan.yml", "layanan.etle", "kepastian")
+
+
+def test_missing_teks_is_rejected(tmp_kb_files):
+    data, cfg = tmp_kb_files
+    mutate(data / "layanan.yml", lambda d: find_item(d, "entries", "id", "layanan.stnk").pop("teks"))
+    _expect_error(data, cfg, "layanan.yml", "layanan.stnk", "teks")
+
+
+def test_bad_pasal_code_is_rejected(tmp_kb_files):
+    data, cfg = tmp_kb_files
+    mutate(data / "pasal.yml",
+           lambda d: find_item(d, "pasal", "id", "pasal.penipuan")["kode"][0].__setitem__("uu", "KUHP"))
+    _expect_error(data, cfg, "pasal.yml", "pasal.penipuan", "kode[0].uu")
+
+
+def test_duplicate_id_is_rejected(tmp_kb_files):
+    data, cfg = tmp_kb_files
+    mutate(data / "skck.yml",
+           lambda d: find_item(d, "entries", "id", "skck.biaya").__setitem__("id", "skck.syarat"))
+    with pytest.raises(KnowledgeError) as ei:
+        load_kb(data, cfg)
+    assert ei.value.entry == "skck.syarat" and ei.value.field == "id"
+
+
+def test_unbalanced_flow_list_is_rejected(tmp_kb_files):
+    data, cfg = tmp_kb_files
+    p = data / "sim.yml"
+    text = p.read_text(encoding="utf-8")
+    text = text.replace("sumber: [okezone, kontan, betv]", "sumber: [okezone (2020, 2021), betv]")
+    p.write_text(text, encoding="utf-8")
+    _expect_error(data, cfg, "sim.yml", "sim.poin", "sumber")
+
+
+def test_invalid_yaml_and_missing_files(tmp_kb_files, tmp_path):
+    data, cfg = tmp_kb_files
+    (data / "umum.yml").write_text("topik: umum\nentries: [\n  - id: x: y\n", encoding="utf-8")
+    with pytest.raises(KnowledgeError) as ei:
+        load_kb(data, cfg)
+    assert ei.value.file.endswith("umum.yml") and "YAML" in str(ei.value)
+    with pytest.raises(KnowledgeError) as ei:
+        load_kb(tmp_path / "nope", cfg)
+    assert "nope" in str(ei.value)
+    shutil.copy(DEFAULT_DATA_DIR / "umum.yml", data / "umum.yml")
+    with pytest.raises(KnowledgeError) as ei:
+        load_kb(data, tmp_path / "missing.yml")
+    assert "missing.yml" in str(ei.value)
+
+
+def test_bad_config_is_rejected(tmp_kb_files):
+    data, cfg = tmp_kb_files
+    mutate(cfg, lambda d: d.__setitem__(
+        "operasi_aktif", [{"nama": "Operasi Uji", "mulai": "2026-12-20", "selesai": "2026-02-31"}]))
+    _expect_error(data, cfg, "polres.yml", "Operasi Uji", "selesai")
+    mutate(cfg, lambda d: d.__setitem__("telepon", "110"))  # unknown top-level key
+    with pytest.raises(KnowledgeError) as ei:
+        load_kb(data, cfg)
+    assert ei.value.file.endswith("polres.yml") and "telepon" in ei.value.field
+
+
+def test_reload_on_change_keeps_last_good_version(tmp_kb_files):
+    data, cfg = tmp_kb_files
+    kb1 = load_kb(data, cfg)
+    assert kb1.local("kontak.telepon") is None
+    mutate(cfg, lambda d: d["kontak"].__setitem__("telepon", "(0285) 000000"))
+    _bump_mtime(cfg)
+    kb2 = load_kb(data, cfg)
+    assert kb2 is not kb1 and kb2.local("kontak.telepon") == "(0285) 000000"
+    cfg.write_text("nama: [rusak\n", encoding="utf-8")
+    _bump_mtime(cfg)
+    kb3 = load_kb(data, cfg)  # broken edit: keep serving the last valid version
+    assert kb3 is kb2
+
+
+def _bump_mtime(path: Path):
+    st = path.stat()
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 2_000_000_000))
+
+
+# ---------------------------------------------------------------- SIM queries
+def test_sim_classes(kb):
+    classes = kb.sim_classes()
+    assert [c["kelas"] for c in classes] == ALL_CLASSES
+    ages = {c["kelas"]: c["usia_min"] for c in classes}
+    assert ages == {"A": 17, "A Umum": 20, "BI": 20, "BI Umum": 22, "BII": 21, "BII Umum": 23,
+                    "C": 17, "CI": 18, "CII": 19, "D": 17, "DI": 17}
+    up = {c["kelas"]: c["syarat_peningkatan"] for c in classes}
+    assert up["CI"] == ["C"] and up["CII"] == ["CI"] and set(up["BI"]) == {"A", "A Umum"}
+    assert set(up["BII Umum"]) == {"BI Umum", "BII"}
+    assert all(c["kendaraan"] for c in classes)
+    assert "Internasional" in [c["kelas"] for c in kb.sim_classes(include_internasional=True)]
+
+
+@pytest.mark.parametrize("kelas,layanan,jumlah", [
+    ("C", "baru", 100000), ("C", "perpanjang", 75000), ("A", "perpanjang", 80000),
+    ("A", "baru", 120000), ("BII Umum", "baru", 120000), ("CII", "perpanjang", 75000),
+    ("D", "baru", 50000), ("DI", "perpanjang", 30000),
+    ("Internasional", "baru", 250000), ("Internasional", "perpanjang", 225000),
+    ("sim motor", "perpanjangan", 75000),
+])
+def test_sim_fee(kb, kelas, layanan, jumlah):
+    fee = kb.sim_fee(kelas, layanan)
+    assert fee["jumlah"] == jumlah and isinstance(fee["jumlah"], int)
+    assert fee["layanan"] in ("baru", "perpanjang")
+    assert any("PP 76/2020" in d for d in fee["dasar_hukum"])
+    assert fee["kepastian"] == "pasti" and dt.date.fromisoformat(fee["berlaku_sejak"])
+
+
+def test_sim_fee_unknown(kb):
+    assert kb.sim_fee("Z", "baru") is None
+    assert kb.sim_fee("C", "gratis") is None
+    assert kb.sim_fee("", "baru") is None
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("sim motor", "C"), ("sim mobil", "A"), ("b1 umum", "BI Umum"), ("c1", "CI"), ("a umum", "A Umum"),
+    ("SIM A", "A"), ("A Umum", "A Umum"), ("BI Umum", "BI Umum"), ("b 1 umum", "BI Umum"),
+    ("sim b2", "BII"), ("B2 Umum", "BII Umum"), ("C2", "CII"), ("moge", "CII"), ("yang motor", "C"),
+    ("c", "C"), ("d", "D"), ("sim d1", "DI"), ("sim truk", "BI"), ("sim internasional", "Internasional"),
+    ("saya mau bikin sim motor", "C"), ("sim-c", "C"),
+])
+def test_resolve_sim_class(kb, text, expected):
+    assert kb.resolve_sim_class(text) == expected
+
+
+@pytest.mark.parametrize("text", ["", None, "sim", "xyz", "sim pesawat", "e"])
+def test_resolve_sim_class_unknown(kb, text):
+    assert kb.resolve_sim_class(text) is None
+
+
+# ---------------------------------------------------------------- pasal queries
+def _ids(records):
+    return [r["id"] for r in records]
+
+
+def test_find_pasal_old_kuhp_maps_to_new(kb):
+    res = kb.find_pasal("362")
+    assert _ids(res) == ["pasal.pencurian"]
+    baru = [k for k in res[0]["kode"] if k["uu"] == "KUHP baru"]
+    assert baru[0]["nomor"] == "476" and baru[0]["kategori_denda"] == "V"
+
+
+@pytest.mark.parametrize("nomor,uu,expected", [
+    ("476", "KUHP baru", "pasal.pencurian"), ("pasal 378", None, "pasal.penipuan"),
+    ("492", "kuhp baru", "pasal.penipuan"), ("281", None, "pasal.llaj_tanpa_sim"),
+    ("281", "UU LLAJ", "pasal.llaj_tanpa_sim"), ("44", "UU KDRT", "pasal.kdrt_fisik"),
+    ("310 ayat 4", "UU LLAJ", "pasal.llaj_kecelakaan_lalai"), ("127", "UU Narkotika", "pasal.narkotika_pengguna"),
+    ("27A", "UU ITE", "pasal.ite_pencemaran"), ("27a", None, "pasal.ite_pencemaran"),
+    ("12B", "UU Tipikor", "pasal.tipikor_gratifikasi"), ("262", None, "pasal.pengeroyokan"),
+    ("340", "KUHP lama", "pasal.pembunuhan_berencana"),
+])
+def test_find_pasal_numbers(kb, nomor, uu, expected):
+    assert expected in _ids(kb.find_pasal(nomor, uu))
+
+
+def test_find_pasal_sub_articles(kb):
+    for q in ("310 ayat 2", "310(2)", "310 (2)", "pasal 310 ayat (2)"):
+        ids = _ids(kb.find_pasal(q))
+        assert set(ids) == {"pasal.pencemaran_tertulis", "pasal.llaj_kecelakaan_lalai"}, q
+    assert _ids(kb.find_pasal("310(2)", "KUHP lama")) == ["pasal.pencemaran_tertulis"]
+    assert len(kb.find_pasal("310")) == 3
+    # ayat that does not exist falls back to the whole-article records
+    assert _ids(kb.find_pasal("44 ayat 9", "UU KDRT")) == []
+    assert _ids(kb.find_pasal("311 ayat 3", "UU LLAJ")) == ["pasal.llaj_membahayakan"]
+
+
+def test_find_pasal_unknown(kb):
+    assert kb.find_pasal("9999") == []
+    assert kb.find_pasal("362", "UU ITE") == []
+    assert kb.find_pasal("362", "UU Antah Berantah") == []
+    assert kb.find_pasal("") == []
+    assert kb.find_pasal("abc") == []
+
+
+def test_required_statutes_are_covered(kb):
+    wanted = {
+        "UU LLAJ": ["281", "283", "287(1)", "287(2)", "287(5)", "288(1)", "288(2)", "289", "291(1)",
+                    "310(1)", "310(2)", "310(3)", "310(4)", "311", "312"],
+        "UU KDRT": ["44", "45", "46"],
+        "UU Narkotika": ["111", "112", "114", "127"],
+        "UU ITE": ["27A", "27B", "28", "29"],
+        "UU Tipikor": ["2", "3", "5", "12B"],
+    }
+    for uu, numbers in wanted.items():
+        for n in numbers:
+            assert kb.find_pasal(n, uu), (uu, n)
+    records = kb.pasal_records()
+    assert len(records) >= 30
+    mapped = [r for r in records if {k["uu"] for k in r["kode"]} >= {"KUHP baru", "KUHP lama"}]
+    assert len(mapped) >= 25
+    for r in records:
+        assert r["kata_kunci"] and isinstance(r["delik_aduan"], bool)
+        for k in r["kode"]:
+            assert k["ancaman"] and k["nomor"]
+
+
+def test_delik_aduan_flags(kb):
+    aduan = {r["id"] for r in kb.pasal_records() if r["delik_aduan"]}
+    for pid in ("pasal.pencemaran_lisan", "pasal.pencemaran_tertulis", "pasal.fitnah",
+                "pasal.penghinaan_ringan", "pasal.perzinaan", "pasal.kohabitasi",
+                "pasal.kdrt_fisik_ringan", "pasal.kdrt_psikis_ringan", "pasal.ite_pencemaran"):
+        assert pid in aduan, pid
+    assert "pasal.pencurian" not in aduan
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("hukuman nyolong motor", "pasal.pencurian"), ("nyolong motor", "pasal.pencurian"),
+    ("curanmor", "pasal.pencurian"), ("maling", "pasal.pencurian"),
+    ("pasal untuk pejabat yang korupsi", "pasal.tipikor_kerugian_negara"),
+    ("mukulin tetangga", "pasal.penganiayaan"), ("begal", "pasal.pencurian_kekerasan"),
+    ("kumpul kebo", "pasal.kohabitasi"), ("tabrak lari", "pasal.llaj_tabrak_lari"),
+    ("gak pake helm", "pasal.llaj_helm"), ("suami mukul istri", "pasal.kdrt_fisik"),
+    ("nyabu", "pasal.narkotika_pengguna"), ("fitnah di facebook", "pasal.ite_pencemaran"),
+])
+def test_search_pasal_top_hit(kb, text, expected):
+    res = kb.search_pasal(text)
+    assert res, text
+    assert res[0][0]["id"] == expected, res
+
+
+def test_search_pasal_penipuan_online(kb):
+    res = kb.search_pasal("pasal penipuan online")
+    ids = [r["id"] for r, _ in res]
+    assert ids[0] == "pasal.penipuan"  # KUHP (in force) first on a tie
+    assert "pasal.ite_hoaks_konsumen" in ids
+    assert all(0 <= s <= 100 for _, s in res)
+
+
+@pytest.mark.parametrize("text", ["resep nasi goreng", "cuaca hari ini", "halo", "", "pasal", "???"])
+def test_search_pasal_nothing_for_unrelated(kb, text):
+    assert kb.search_pasal(text) == []
+
+
+def test_search_pasal_limit_and_order(kb):
+    res = kb.search_pasal("penganiayaan", limit=2)
+    assert len(res) <= 2 and res[0][0]["id"] == "pasal.penganiayaan"
+    scores = [s for _, s in kb.search_pasal("pencurian", limit=5)]
+    assert scores == sorted(scores, reverse=True)
+    assert kb.search_pasal("pencurian", limit=0) == []
+
+
+def test_normalize_uu(kb):
+    assert kb.normalize_uu("kuhp baru") == "KUHP baru"
+    assert kb.normalize_uu("UU ITE") == "UU ITE"
+    assert kb.normalize_uu("llaj") == "UU LLAJ"
+    assert kb.normalize_uu("narkoba") == "UU Narkotika"
+    assert kb.normalize_uu("uu dongeng") is None
+
+
+def test_kategori_denda(kb):
+    table = {k["kategori"]: k["maks"] for k in kb.kategori_denda()}
+    assert table == {"I": 1_000_000, "II": 10_000_000, "III": 50_000_000, "IV": 200_000_000,
+                     "V": 500_000_000, "VI": 2_000_000_000, "VII": 5_000_000_000,
+                     "VIII": 50_000_000_000}
+    assert table == kf.KATEGORI_DENDA_MAKS
+    assert kb.denda_maks("V") == 500_000_000 and kb.denda_maks("IX") is None
+
+
+# ---------------------------------------------------------------- local config
+def test_local_unset_values_are_none(kb):
+    for key in ("alamat", "kontak.telepon", "kontak.whatsapp", "jam_layanan.satpas",
+                "jam_layanan.spkt", "jam_layanan.skck", "sim_keliling", "operasi_aktif",
+                "lokasi.satpas", "jam_layanan", "tidak.ada", ""):
+        assert kb.local(key) is None, key
+    assert kb.local("nama") == "Polres Batang"
+    assert kb.active_operations() == []
+    assert kb.upcoming_sim_keliling() == []
+
+
+def test_local_values_from_custom_config(tmp_kb_files, monkeypatch):
+    data, cfg = tmp_kb_files
+
+    def fill(d):
+        d["kontak"]["whatsapp"] = "0812-0000-0000"
+        d["jam_layanan"]["satpas"] = "Senin-Jumat 08.00-12.00"
+        d["sim_keliling"] = [
+            {"hari": "Senin", "tanggal": "2020-01-06", "jam": "08.00-12.00", "lokasi": "Lama"},
+            {"hari": "Selasa", "tanggal": "2099-01-06", "jam": "08.00-12.00", "lokasi": "Alun-alun"},
+            {"hari": "Rabu", "jam": "09.00-11.00", "lokasi": "Tiap Rabu"},
+        ]
+        d["operasi_aktif"] = [
+            {"nama": "Operasi Lilin Candi 2026", "mulai": "2026-12-20", "selesai": "2027-01-02"},
+        ]
+
+    mutate(cfg, fill)
+    monkeypatch.setenv("POLRES_CONFIG", str(cfg))
+    kb2 = load_kb(data)  # config path from env
+    assert kb2.config_path == cfg.resolve()
+    assert kb2.local("kontak.whatsapp") == "0812-0000-0000"
+    assert kb2.local("jam_layanan.satpas").startswith("Senin")
+    assert kb2.local("jam_layanan")["satpas"]
+    assert len(kb2.local("sim_keliling")) == 3
+    assert kb2.local("sim_keliling.1.lokasi") == "Alun-alun"
+    assert [r["lokasi"] for r in kb2.upcoming_sim_keliling(dt.date(2026, 11, 28))] == ["Alun-alun", "Tiap Rabu"]
+    assert kb2.active_operations(dt.date(2026, 12, 25))[0]["nama"] == "Operasi Lilin Candi 2026"
+    assert kb2.active_operations(dt.date(2026, 11, 28)) == []
+    assert kb2.local("kontak.telepon") is None
+
+
+def test_emergency_numbers(kb):
+    nums = {n["nomor"]: n for n in kb.emergency_numbers()}
+    assert set(nums) == {"110", "112", "113", "115", "118", "119", "129"}
+    assert "Polisi" in nums["110"]["layanan"]
+    assert nums["129"]["whatsapp"] == "08111-129-129"
+    assert "110" in kb.entry("layanan.darurat")["teks"] + " ".join(kb.entry("layanan.darurat")["poin"])
+
+
+# ---------------------------------------------------------------- formatting
+@pytest.mark.parametrize("amount,text", [(100000, "Rp100.000"), (30000, "Rp30.000"),
+                                         (50_000_000_000, "Rp50.000.000.000"), (0, "Rp0")])
+def test_format_rupiah(amount, text):
+    assert kf.format_rupiah(amount) == text
+
+
+def test_format_tanggal():
+    assert kf.format_tanggal("2026-01-02") == "2 Januari 2026"
+    assert kf.format_tanggal("") == ""
+
+
+def test_format_pasal_kuhp(kb):
+    text = kf.format_pasal(kb.find_pasal("362")[0])
+    assert "Pasal 476" in text and "Pasal 362" in text
+    assert text.index("Pasal 476") < text.index("Pasal 362")  # the one in force first
+    assert "kategori V" in text and "Rp500.000.000" in text
+    assert "2 Januari 2026" in text and "Pasal 3" in text  # transitional rule
+    assert kf.DISCLAIMER in text and text.endswith(kf.DISCLAIMER)
+    assert kf.DISCLAIMER == ("Ini informasi umum, bukan nasihat hukum. Untuk kasus Anda, hubungi "
+                             "SPKT Polres Batang atau penasihat hukum.")
+    assert "Perhatian" not in text and "Catatan: informasi ini belum" not in text  # pasti
+
+
+def test_format_pasal_caveats_and_aduan(kb):
+    fitnah = kf.format_pasal(kb.entry("pasal.fitnah"))
+    assert "delik aduan" in fitnah.lower() and "belum bisa menyebut satu angka" in fitnah
+    llaj = kf.format_pasal(kb.find_pasal("310(4)", "UU LLAJ")[0])
+    assert "310 ayat (4)" in llaj and "UU 1/2026" in llaj
+    ite = kf.format_pasal(kb.entry("pasal.ite_pencemaran"))
+    assert "UU ITE dan/atau KUHP baru" in ite
+    tipikor = kf.format_pasal(kb.entry("pasal.tipikor_suap"))
+    assert "belum dapat kami pastikan" in tipikor
+
+
+def test_caveat(kb):
+    assert kf.caveat(kb.entry("sim.biaya")) == ""
+    assert kf.caveat(None) == ""
+    assert "belum dapat kami pastikan" in kf.caveat(kb.entry("skck.kantor"))
+    assert "berubah" in kf.caveat(kb.entry("sim.bpjs"))
+
+
+def test_format_entry_and_fee(kb):
+    txt = kf.format_entry(kb.entry("sim.hilang"), with_dasar=True)
+    assert "1. " in txt and "Perpol 5/2021" in txt and "19 Februari 2021" in txt
+    fee = kf.format_fee(kb.sim_fee("C", "baru"))
+    assert "Rp100.000" in fee and "SIM C" in fee
+    miss = kf.format_local_missing("jam layanan Satpas")
+    assert "belum tersedia" in miss and "110" in miss
+
+
+def test_user_texts_are_polite_indonesian(kb):
+    for e in kb.all_entries():
+        text = e.get("teks", "") + " ".join(e.get("poin", []))
+        assert not re.search(r"\b(kamu|lu|lo|elo)\b", text, re.I), e["id"]
+
+
+# ---------------------------------------------------------------- CLI and boundaries
+def test_cli_check_ok():
+    r = subprocess.run([sys.executable, "-m", "knowledge", "check"], cwd=REPO,
+                       capture_output=True, text=True, timeout=120,
+                       env={**os.environ, "POLRES_CONFIG": str(DEFAULT_CONFIG_PATH)})
+    assert r.returncode == 0, r.stderr
+    assert re.search(r"pasal\s+\d+ entries", r.stdout)
+    assert "belum_pasti" in r.stdout and "skck.kantor" in r.stdout
+
+
+def test_cli_check_fails_clearly(tmp_kb_files):
+    data, cfg = tmp_kb_files
+    mutate(data / "sim.yml",
+           lambda d: find_item(d, "entries", "id", "sim.poin").__setitem__("berlaku_sejak", "2021-99-01"))
+    r = subprocess.run([sys.executable, "-m", "knowledge", "check", "--data", str(data),
+                        "--config", str(cfg)], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 1
+    assert "sim.yml" in r.stderr and "sim.poin" in r.stderr and "berlaku_sejak" in r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_knowledge_is_a_leaf_package():
+    forbidden = re.compile(r"^\s*(import|from)\s+(rasa|rasa_sdk|nio|actions|matrix_bridge|reports)\b", re.M)
+    for py in (REPO / "knowledge").rglob("*.py"):
+        assert not forbidden.search(py.read_text(encoding="utf-8")), py
