@@ -8,7 +8,8 @@ status=0
 echo "==> rasa data validate"
 out=$(.venv/rasa/bin/rasa data validate --config rasa_project/config.yml \
         --domain rasa_project/domain --data data 2>&1) || status=1
-echo "$out" | grep -E "UserWarning|ERROR|error|Error" | grep -vE "warnings.warn|^\s*$" | sed 's/^/    /' || true
+echo "$out" | sed 's/\x1b\[[0-9;]*m//g' | grep -E "UserWarning|ERROR|Error" \
+  | sed -E 's/^.*(UserWarning|ERROR|Error)[^:]*: /    \1: /' || true
 [ $status = 0 ] && echo "    ok" || echo "ERROR: rasa data validate failed; full output above."
 if [ -d knowledge ]; then
   echo "==> knowledge base"
