@@ -51,6 +51,9 @@ tahun thn penjara dipenjara berapa lama uu undang kuhp baru lama nomor no isi bu
 saya aku gue gw kamu anda dia mereka kita ada adalah jadi bisa boleh mau ingin tanya nanya
 """.split())
 
+# Aliases that only count when they are the whole answer ("sim di mana?" is not SIM DI).
+_AMBIGUOUS_IN_SENTENCE = {"sim di", "sim d 1", "d 1", "b 1", "b 2", "c 1", "c 2"}
+
 FUZZY_CUTOFF = 72.0
 # Results scoring more than this below the best hit are dropped (keeps answers focused).
 FUZZY_MARGIN = 15.0
@@ -180,7 +183,7 @@ class KnowledgeBase:
         # longest alias contained as whole words in the text ("saya mau bikin sim motor")
         best = None
         for alias, kelas in self._alias.items():
-            if len(alias) < 3:
+            if len(alias) < 3 or alias in _AMBIGUOUS_IN_SENTENCE:
                 continue
             if re.search(r"(?<!\w)" + re.escape(alias) + r"(?!\w)", t):
                 if best is None or len(alias) > len(best[0]):

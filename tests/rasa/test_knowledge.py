@@ -318,13 +318,16 @@ def test_sim_fee_unknown(kb):
     ("SIM A", "A"), ("A Umum", "A Umum"), ("BI Umum", "BI Umum"), ("b 1 umum", "BI Umum"),
     ("sim b2", "BII"), ("B2 Umum", "BII Umum"), ("C2", "CII"), ("moge", "CII"), ("yang motor", "C"),
     ("c", "C"), ("d", "D"), ("sim d1", "DI"), ("sim truk", "BI"), ("sim internasional", "Internasional"),
-    ("saya mau bikin sim motor", "C"), ("sim-c", "C"),
+    ("saya mau bikin sim motor", "C"), ("sim-c", "C"), ("SIM DI", "DI"),
+    ("berapa biaya perpanjang sim a umum", "A Umum"), ("biaya sim c perpanjang berapa ya", "C"),
+    ("sim bi umum berapa", "BI Umum"),
 ])
 def test_resolve_sim_class(kb, text, expected):
     assert kb.resolve_sim_class(text) == expected
 
 
-@pytest.mark.parametrize("text", ["", None, "sim", "xyz", "sim pesawat", "e"])
+@pytest.mark.parametrize("text", ["", None, "sim", "xyz", "sim pesawat", "e",
+                                  "bikin sim di batang dimana", "berapa biaya bikin sim?"])
 def test_resolve_sim_class_unknown(kb, text):
     assert kb.resolve_sim_class(text) is None
 
