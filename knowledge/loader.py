@@ -35,17 +35,19 @@ class KnowledgeError(Exception):
     Attributes: file (path str or None), entry (id or index or None), field (str or None).
     """
 
-    def __init__(self, message: str, file: Any = None, entry: Any = None, field: Any = None):
+    def __init__(self, message: str, file: Any = None, entry: Any = None, field: Any = None,
+                 line: Optional[int] = None):
         self.message = message
         self.file = str(file) if file is not None else None
         self.entry = entry
         self.field = field
+        self.line = line
         super().__init__(message)
 
     def __str__(self) -> str:
         where = []
         if self.file:
-            where.append(f"file={self.file}")
+            where.append(f"file={self.file}" + (f":{self.line}" if self.line else ""))
         if self.entry is not None:
             where.append(f"entry={self.entry}")
         if self.field:
@@ -157,6 +159,29 @@ def _message_from_error(err: jsonschema.ValidationError) -> str:
     return msg
 
 
+def yaml_line(path: Path, data_path: List[Any]) -> Optional[int]:
+    """1-based line of the node at data_path (deepest existing node) in a YAML file, or None."""
+    try:
+        node = yaml.compose(Path(path).read_text(encoding="utf-8"), Loader=_StrDateLoader)
+    except Exception:  # noqa: BLE001 - best effort only
+        return None
+    line = node.start_mark.line + 1 if node is not None else None
+    for part in data_path:
+        nxt = None
+        if isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                if k.value == part:
+                    nxt, line = v, k.start_mark.line + 1
+                    break
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            nxt = node.value[part]
+            line = nxt.start_mark.line + 1
+        if nxt is None:
+            break
+        node = nxt
+    return line
+
+
 def validate_doc(doc: Any, schema_name: str, path: Path) -> None:
     """Validate doc against a schema; raise KnowledgeError for the first error."""
     validator = _validator(schema_name)
@@ -172,11 +197,13 @@ def validate_doc(doc: Any, schema_name: str, path: Path) -> None:
     abs_path = list(err.absolute_path)
     label, rest = _item_label(doc, abs_path)
     raise KnowledgeError(
-        _message_from_error(err), file=path, entry=label, field=_field_from_error(err, rest)
+        _message_from_error(err), file=path, entry=label, field=_field_from_error(err, rest),
+        line=yaml_line(path, abs_path),
     )
 
 
-def check_iso_date(value: Any, path: Path, entry: Any, field: str) -> None:
+def check_iso_date(value: Any, path: Path, entry: Any, field: str,
+                   data_path: Optional[List[Any]] = None) -> None:
     if value in (None, ""):
         return
     try:
@@ -185,6 +212,7 @@ def check_iso_date(value: Any, path: Path, entry: Any, field: str) -> None:
         raise KnowledgeError(
             f"{value!r} is not a valid calendar date (tanggal tidak valid)",
             file=path, entry=entry, field=field,
+            line=yaml_line(path, data_path) if data_path else None,
         ) from None
 
 
@@ -196,7 +224,7 @@ def _as_list(value: Any) -> List[str]:
     return list(value)
 
 
-def _check_balanced(item: Dict[str, Any], path: Path, label: Any) -> None:
+def _check_balanced(item: Dict[str, Any], path: Path, label: Any, idx: int, list_name: str) -> None:
     """Catch YAML flow lists split at a comma inside parentheses: [kompas (2020, 2022)]."""
     for field in ("dasar_hukum", "sumber", "kata_kunci", "poin", "langkah"):
         for i, text in enumerate(item.get(field) or []):
@@ -205,6 +233,7 @@ def _check_balanced(item: Dict[str, Any], path: Path, label: Any) -> None:
                     f"unbalanced parentheses in {text!r}; quote list items that contain commas "
                     "(tanda kurung tidak seimbang, beri tanda kutip)",
                     file=path, entry=label, field=f"{field}[{i}]",
+                    line=yaml_line(path, [list_name, idx, field, i]),
                 )
 
 
@@ -224,16 +253,19 @@ def load_topic_file(path: Path) -> Dict[str, Any]:
             eid = item.get("id", f"{list_name}[{i}]")
             if not eid.startswith(topik + "."):
                 raise KnowledgeError(
-                    f"id must start with '{topik}.'", file=path, entry=eid, field="id"
+                    f"id must start with '{topik}.'", file=path, entry=eid, field="id",
+                    line=yaml_line(path, [list_name, i, "id"]),
                 )
-            check_iso_date(item.get("berlaku_sejak"), path, eid, "berlaku_sejak")
+            check_iso_date(item.get("berlaku_sejak"), path, eid, "berlaku_sejak",
+                           [list_name, i, "berlaku_sejak"])
             item["dasar_hukum"] = _as_list(item.get("dasar_hukum"))
             item["sumber"] = _as_list(item.get("sumber"))
-            _check_balanced(item, path, eid)
+            _check_balanced(item, path, eid, i, list_name)
             item["topik"] = topik
             item["jenis"] = "pasal" if list_name == "pasal" else "info"
     for i, item in enumerate(doc.get("nomor_darurat") or []):
-        check_iso_date(item.get("berlaku_sejak"), path, item.get("nomor", i), "berlaku_sejak")
+        check_iso_date(item.get("berlaku_sejak"), path, item.get("nomor", i), "berlaku_sejak",
+                       ["nomor_darurat", i, "berlaku_sejak"])
         item["dasar_hukum"] = _as_list(item.get("dasar_hukum"))
         item["sumber"] = _as_list(item.get("sumber"))
     return doc
@@ -246,17 +278,19 @@ def load_config(path: Path) -> Dict[str, Any]:
     if not isinstance(doc, dict):
         raise KnowledgeError("top level must be a mapping", file=path)
     validate_doc(doc, "polres.schema.json", path)
-    check_iso_date(doc.get("diperbarui"), path, None, "diperbarui")
+    check_iso_date(doc.get("diperbarui"), path, None, "diperbarui", ["diperbarui"])
     for i, item in enumerate(doc.get("sim_keliling") or []):
-        check_iso_date(item.get("tanggal"), path, f"sim_keliling[{i}]", "tanggal")
+        check_iso_date(item.get("tanggal"), path, f"sim_keliling[{i}]", "tanggal",
+                       ["sim_keliling", i, "tanggal"])
     for i, item in enumerate(doc.get("operasi_aktif") or []):
         label = item.get("nama") or f"operasi_aktif[{i}]"
-        check_iso_date(item.get("mulai"), path, label, "mulai")
-        check_iso_date(item.get("selesai"), path, label, "selesai")
+        check_iso_date(item.get("mulai"), path, label, "mulai", ["operasi_aktif", i, "mulai"])
+        check_iso_date(item.get("selesai"), path, label, "selesai", ["operasi_aktif", i, "selesai"])
         if item["selesai"] < item["mulai"]:
             raise KnowledgeError(
                 "selesai is before mulai (tanggal selesai sebelum tanggal mulai)",
                 file=path, entry=label, field="selesai",
+                line=yaml_line(path, ["operasi_aktif", i, "selesai"]),
             )
     return doc
 
@@ -285,11 +319,11 @@ def load_raw(data_dir: Path, config_path: Path) -> Tuple[Dict[str, Dict[str, Any
     for f in files:
         doc = load_topic_file(f)
         for list_name in ("entries", "pasal"):
-            for item in doc.get(list_name) or []:
+            for i, item in enumerate(doc.get(list_name) or []):
                 if item["id"] in seen:
                     raise KnowledgeError(
                         f"duplicate id (also in {seen[item['id']].name})",
-                        file=f, entry=item["id"], field="id",
+                        file=f, entry=item["id"], field="id", line=yaml_line(f, [list_name, i, "id"]),
                     )
                 seen[item["id"]] = f
         doc["_file"] = str(f)

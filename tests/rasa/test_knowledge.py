@@ -224,6 +224,21 @@ def test_duplicate_id_is_rejected(tmp_kb_files):
     assert ei.value.entry == "skck.syarat" and ei.value.field == "id"
 
 
+def test_error_names_the_line(tmp_kb_files):
+    data, cfg = tmp_kb_files
+    p = data / "skck.yml"
+    lines = p.read_text(encoding="utf-8").splitlines()
+    target = next(i for i, ln in enumerate(lines) if 'berlaku_sejak: "2025-10-13"' in ln)
+    lines[target] = lines[target].replace("2025-10-13", "2025-10-32")
+    p.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    err = _expect_error(data, cfg, "skck.yml", "skck.online", "berlaku_sejak")
+    assert err.line == target + 1 and f"skck.yml:{target + 1}" in str(err)
+    lines[target] = lines[target].replace("2025-10-32", "13-10-2025")  # schema (pattern) error
+    p.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    err = _expect_error(data, cfg, "skck.yml", "skck.online", "berlaku_sejak")
+    assert err.line == target + 1
+
+
 def test_unbalanced_flow_list_is_rejected(tmp_kb_files):
     data, cfg = tmp_kb_files
     p = data / "sim.yml"
