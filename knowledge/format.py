@@ -33,9 +33,8 @@ _CAVEAT = {
         "ke kantor polisi terdekat atau sumber resmi sebelum Anda mengandalkannya."
     ),
     "berubah": (
-        "Perhatian: aturan ini sedang berubah atau sumbernya berbeda-beda, jadi informasi ini "
-        "belum bisa kami sebut pasti. Mohon pastikan ke kantor polisi atau sumber resmi "
-        "(peraturan.go.id)."
+        "Perhatian: informasi ini bisa sudah berubah atau sumbernya berbeda-beda, jadi belum "
+        "bisa kami sebut pasti. Mohon pastikan ke kantor polisi atau sumber resmi."
     ),
 }
 _CAVEAT_PASAL_BERUBAH = (
