@@ -103,31 +103,26 @@ def jenis_from_tracker(tracker: Tracker, slot_value: Any = None) -> Optional[Tex
     return None if _is_payload(text) else schema.normalize_jenis(text)
 
 
-def _metadata(tracker: Tracker) -> Dict[Text, Any]:
-    meta = (tracker.latest_message or {}).get("metadata")
-    if isinstance(meta, dict) and meta:
-        return meta
-    for ev in reversed(tracker.events or []):
-        if ev.get("event") == "user":
-            m = ev.get("metadata")
-            return m if isinstance(m, dict) else {}
-    return {}
+MATRIX_ID = re.compile(r"^@[^:\s]+:\S+$")
 
 
 def reporter_of(tracker: Tracker) -> Dict[Text, Any]:
-    """kanal/pelapor/ruang/pelapor_nama of this conversation. The Matrix bridge, when it relays
-    through Rasa's REST channel, may pass them in the message metadata."""
-    meta = _metadata(tracker)
-    sender = tracker.sender_id
-    kanal = meta.get("kanal")
-    if kanal not in schema.KANAL:
-        kanal = "matrix" if re.match(r"^@[^:\s]+:\S+$", sender or "") else "web"
-    return {
-        "kanal": kanal,
-        "pelapor": str(meta.get("pelapor") or sender),
-        "ruang": meta.get("ruang") if isinstance(meta.get("ruang"), str) else None,
-        "pelapor_nama": meta.get("pelapor_nama") if isinstance(meta.get("pelapor_nama"), str) else None,
-    }
+    """kanal and pelapor of this conversation.
+
+    Web-chat users choose their own socket.io session id, so a conversation from the `socketio`
+    channel is always `web`, whatever its id looks like (a web user must never reach a Matrix
+    user's reports by naming their Matrix id). A conversation relayed by the Matrix bridge (REST
+    channel, sender = Matrix user id) is `matrix`. Message metadata is deliberately not trusted.
+    """
+    sender = tracker.sender_id or ""
+    channel = tracker.get_latest_input_channel()
+    kanal = "matrix" if channel != "socketio" and MATRIX_ID.match(sender) else "web"
+    return {"kanal": kanal, "pelapor": sender}
+
+
+def owns(report: Dict[Text, Any], tracker: Tracker) -> bool:
+    me = reporter_of(tracker)
+    return report.get("pelapor") == me["pelapor"] and report.get("kanal") == me["kanal"]
 
 
 def idempotency_key(tracker: Tracker) -> Text:
@@ -341,15 +336,14 @@ class ActionLaporStatus(Action):
                   domain: DomainDict) -> List[Dict[Text, Any]]:
         ids = schema.find_ids(" ".join(
             [_text(tracker)] + [str(v) for v in tracker.get_latest_entity_values("laporan_id")]))
-        pelapor = reporter_of(tracker)["pelapor"]
+        me = reporter_of(tracker)
         try:
             if ids:
                 lines = []
                 for rid in ids[:5]:
                     status, data = await _api("GET", f"/v1/reports/{rid}")
                     if status == 200 and isinstance(data, dict):
-                        milik_sendiri = data.get("pelapor") == pelapor
-                        if not milik_sendiri:
+                        if not owns(data, tracker):
                             data = {**data, "alasan": None}  # others' rejection reasons stay private
                         lines.append("- " + schema.format_status_line(data))
                     elif status == 404:
@@ -359,7 +353,8 @@ class ActionLaporStatus(Action):
                 dispatcher.utter_message(text="Status laporan:\n" + "\n".join(lines) +
                                               "\nJika darurat, segera telepon 110 atau 112.")
                 return [SlotSet("laporan_id", ids[0])]
-            status, data = await _api("GET", f"/v1/reports?pelapor={_q(pelapor)}&limit=10")
+            status, data = await _api("GET", f"/v1/reports?pelapor={_q(me['pelapor'])}"
+                                             f"&kanal={me['kanal']}&limit=10")
             if status != 200 or not isinstance(data, dict):
                 raise OSError(f"report API answered {status}")
             reports = data.get("reports") or []
@@ -367,7 +362,7 @@ class ActionLaporStatus(Action):
             logger.error("report API unreachable for status of %s: %s", tracker.sender_id, exc)
             dispatcher.utter_message(text=STATUS_GANGGUAN)
             return []
-        antre = _queued_for(pelapor)
+        antre = _queued_for(me["pelapor"]) if me["kanal"] == "web" else 0
         if not reports and not antre:
             dispatcher.utter_message(text="Belum ada laporan yang tercatat dari percakapan ini. Jika "
                                           "Anda punya nomor laporan, sebutkan nomornya (contoh: "
@@ -405,10 +400,16 @@ class ActionLaporPembaruan(Action):
             status, report = await _api("GET", f"/v1/reports/{rid}")
         except _UNREACHABLE as exc:
             logger.error("report API unreachable for update of %s: %s", rid, exc)
-            return []
+            status, report = 0, None
         if status != 200 or not isinstance(report, dict):
+            # Cannot check the report now: a generic note without any report details.
+            baru = _entity(tracker, "status_laporan")
+            if baru in schema.STATUS:
+                dispatcher.utter_message(text=f"Ada pembaruan status untuk laporan {rid}: "
+                                              f"{schema.status_label(baru)}. Ketik \"status laporan {rid}\" "
+                                              f"untuk melihat rinciannya nanti.\n{schema.DARURAT}")
             return []
-        if report.get("pelapor") != reporter_of(tracker)["pelapor"] and report.get("pelapor") != tracker.sender_id:
+        if not owns(report, tracker):
             # Only the reporter hears about a report (a user could type the intent payload).
             logger.warning("status update of %s requested in conversation %s: not the reporter",
                            rid, tracker.sender_id)

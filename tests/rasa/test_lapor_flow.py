@@ -164,7 +164,7 @@ def load_domain() -> dict:
 
 def tracker(sender: str, text: str = "", intent: str = "lapor_kejadian", entities=(), slots=None,
             form_ts: float | None = 1764300000.25, requested_slot=None, active=True, metadata=None,
-            extracted=None) -> dict:
+            extracted=None, channel: str = "socketio") -> dict:
     """A tracker as Rasa sends it; `extracted` = slots set by action_extract_slots after the
     latest user message (what a form validation action validates)."""
     events = [{"event": "action", "name": "action_session_start", "timestamp": 1764299999.0},
@@ -176,7 +176,7 @@ def tracker(sender: str, text: str = "", intent: str = "lapor_kejadian", entitie
               "entities": [{"entity": e, "value": v, "start": 0, "end": 1} for e, v in entities],
               "metadata": metadata or {}}
     events.append({"event": "user", "text": text, "timestamp": time.time(), "parse_data": latest,
-                   "metadata": metadata or {}})
+                   "input_channel": channel, "metadata": metadata or {}})
     events += [{"event": "slot", "name": k, "value": v, "timestamp": time.time()}
                for k, v in (extracted or {}).items()]
     all_slots = {"jenis_kejadian": None, "lokasi_kejadian": None, "waktu_kejadian": None,
@@ -235,17 +235,27 @@ def test_kirim_records_report_idempotently(own_stack):
     assert slot_events(res3)["laporan_id"] != rid
 
 
-def test_kirim_from_matrix_metadata(own_stack):
+def test_matrix_relay_and_no_impersonation_from_the_web(own_stack):
     api, actions = own_stack
-    meta = {"kanal": "matrix", "pelapor": "@warga:polres.localhost", "ruang": "!dm:polres.localhost",
-            "pelapor_nama": "Warga"}
+    mx = f"@warga{uuid.uuid4().hex[:6]}:polres.localhost"
+    # relayed by the Matrix bridge (REST channel, sender = Matrix id): a Matrix report
     res = run_action(actions, "action_lapor_kirim",
-                     tracker("bridge-1", "ok", slots=FULL, active=False, metadata=meta,
-                             form_ts=time.time()))
+                     tracker(mx, "ok", slots=FULL, active=False, form_ts=time.time(), channel="rest",
+                             metadata={"kanal": "web", "pelapor": "someone-else"}))
     rid = slot_events(res)["laporan_id"]
     _, rep = api.get(f"/v1/reports/{rid}")
-    assert (rep["kanal"], rep["pelapor"], rep["ruang"], rep["pelapor_nama"]) == (
-        "matrix", "@warga:polres.localhost", "!dm:polres.localhost", "Warga")
+    assert (rep["kanal"], rep["pelapor"]) == ("matrix", mx)  # metadata is not trusted
+    res = run_action(actions, "action_lapor_status", tracker(mx, "laporan saya", intent="lapor_status",
+                                                             active=False, channel="rest"))
+    assert rid in texts(res)[0]
+    # a web user who picks the Matrix id as socket.io session id sees none of it
+    res = run_action(actions, "action_lapor_status", tracker(mx, "laporan saya", intent="lapor_status",
+                                                             active=False, channel="socketio"))
+    assert rid not in texts(res)[0] and "Belum ada laporan" in texts(res)[0]
+    res = run_action(actions, "action_lapor_pembaruan",
+                     tracker(mx, "", intent="lapor_pembaruan_status", active=False, channel="socketio",
+                             entities=[("laporan_id", rid), ("status_laporan", "baru")]))
+    assert texts(res) == []
 
 
 def test_kirim_after_cancel_sends_nothing(own_stack):
@@ -275,6 +285,13 @@ def test_api_down_queues_report_then_ingests(own_stack):
         res = run_action(actions, "action_lapor_status", tracker(sender, "status laporan saya",
                                                                  intent="lapor_status", active=False))
         assert "gangguan" in texts(res)[0] and "110 atau 112" in texts(res)[0]
+        # a pushed update that cannot be checked: a generic note without report details
+        res = run_action(actions, "action_lapor_pembaruan",
+                         tracker(sender, "", intent="lapor_pembaruan_status", active=False,
+                                 entities=[("laporan_id", "LK-2026-000042"), ("status_laporan", "diterima")]))
+        assert texts(res) == ["Ada pembaruan status untuk laporan LK-2026-000042: Diterima. Ketik "
+                              "\"status laporan LK-2026-000042\" untuk melihat rinciannya nanti.\n"
+                              "Darurat? Telepon 110 atau 112."]
     finally:
         api.start()  # the service ingests the outbox on start
     got = wait_for(lambda: api.get(f"/v1/reports?pelapor={sender}")[1]["reports"], 30)
