@@ -244,7 +244,7 @@ class KamtibmasBot:
             try:
                 resp = await self.client.sync(timeout=0 if first else self.cfg.sync_timeout_ms,
                                               since=since, full_state=first or None,
-                                              sync_filter={"room": {"timeline": {"limit": 100}}})
+                                              sync_filter={"room": {"timeline": {"limit": 200}}})
             except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as e:
                 log.warning("sync failed (%s); retry in %.0fs", e, delay)
                 await asyncio.sleep(delay)
@@ -283,8 +283,10 @@ class KamtibmasBot:
                 if getattr(ev, "source", {}).get("type") == "m.room.power_levels":
                     self._pl_cache.pop(room_id, None)
             joined_ms = int(self.state.get(f"joined_ms:{room_id}", "0"))
-            for ev in info.timeline.events:
-                src = getattr(ev, "source", None) or {}
+            sources = [getattr(ev, "source", None) or {} for ev in info.timeline.events]
+            if info.timeline.limited and info.timeline.prev_batch:
+                sources = await self._backfill(room_id, info.timeline.prev_batch, max(floor, joined_ms)) + sources
+            for src in sources:
                 etype, eid, sender = src.get("type"), src.get("event_id"), src.get("sender")
                 if not eid or not etype:
                     continue
@@ -301,6 +303,30 @@ class KamtibmasBot:
                 groups.setdefault((room_id, sender), []).append(src)
         if groups:
             await asyncio.gather(*(self._handle_group(room, evs) for (room, _), evs in groups.items()))
+
+    async def _backfill(self, room_id: str, token: str, floor_ms: int, cap: int = 2000) -> list[dict]:
+        """A 'limited' timeline skipped events (long downtime / big burst): page back until
+        events we already processed or history older than the floor, so nothing is lost."""
+        older: list[dict] = []
+        while token and len(older) < cap:
+            resp = await self.client.room_messages(room_id, start=token, limit=100,
+                                                   message_filter={"types": ["m.room.message", "m.reaction",
+                                                                             "m.room.encrypted"]})
+            chunk = getattr(resp, "chunk", None)
+            if not chunk:
+                break
+            stop = False
+            for ev in chunk:  # newest first
+                src = getattr(ev, "source", None) or {}
+                if src.get("origin_server_ts", 0) < floor_ms or self.state.is_processed(src.get("event_id", "")):
+                    stop = True
+                    break
+                older.append(src)
+            if stop:
+                break
+            token = getattr(resp, "end", None)
+        log.info("backfilled %d events in %s", len(older), room_id)
+        return list(reversed(older))
 
     async def _handle_group(self, room_id: str, events: list[dict]) -> None:
         for ev in events:

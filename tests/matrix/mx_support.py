@@ -56,7 +56,8 @@ class MxUser:
                                                           "key": key}}, etype="m.reaction")
 
     async def pump(self, timeout_ms: int = 500) -> None:
-        r = await self.client.sync(timeout=timeout_ms, since=self.since)
+        r = await self.client.sync(timeout=timeout_ms, since=self.since,
+                                   sync_filter={"room": {"timeline": {"limit": 1000}}})
         if not hasattr(r, "next_batch"):
             await asyncio.sleep(0.2)
             return

@@ -1,0 +1,131 @@
+"""Crash the bridge (SIGKILL) in the middle of a burst and start it again: every message gets
+exactly one answer (none lost, none doubled) and a report filed across the crash exists once."""
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, room
+from mx_support import free_port
+
+pytestmark = pytest.mark.asyncio(loop_scope="function")
+
+
+def spawn_bridge(synapse, provisioned, state_dir: Path, db: Path, log: Path) -> subprocess.Popen:
+    env = dict(os.environ,
+               MATRIX_HOMESERVER=synapse.url, SYNAPSE_SERVER_NAME=synapse.server_name,
+               MATRIX_BOT_PASSWORD=provisioned["bot_password"], BRIDGE_STATE_DIR=str(state_dir),
+               REPORTS_PORT=str(free_port()), REPORTS_TOKEN="test-token-0123456789abcdef",
+               REPORTS_DB_URL=f"sqlite:///{db}", RASA_URL="http://127.0.0.1:9",
+               BULLETIN_TIMES="pagi=06:00")
+    return subprocess.Popen([sys.executable, "-m", "matrix_bridge", "--log-level", "INFO"], cwd=str(ROOT),
+                            env=env, stdout=open(log, "ab"), stderr=subprocess.STDOUT)
+
+
+async def wait_log(log: Path, text: str, timeout: float = 60):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if log.exists() and text in log.read_text():
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"{text!r} not in bridge log:\n{log.read_text()[-3000:]}")
+
+
+async def test_kill_mid_burst_exactly_once(synapse, provisioned, user_factory, tmp_path):
+    bot_id = f"@kamtibmas-bot:{synapse.server_name}"
+    ojol = room(provisioned, "ojol-batang")
+    state_dir, db, log = tmp_path / "bridge", tmp_path / "reports.db", tmp_path / "bridge.log"
+    proc = spawn_bridge(synapse, provisioned, state_dir, db, log)
+    try:
+        await wait_log(log, "bridge running")
+        await asyncio.sleep(1.0)  # first sync done (history floor set)
+        warga = await user_factory("burst", join=[ojol])
+        pelapor = await user_factory("pelapor", join=[ojol])
+        # A report conversation whose final message lands during the burst
+        for text in ["!lapor", "2", "Simpang Tiga Kandeman", "barusan", "Truk menyerempet pengendara motor"]:
+            m = pelapor.mark()
+            await pelapor.text(ojol, text)
+            await pelapor.wait_bot_text(ojol, bot_id, "", start=m)
+
+        n = 40
+        ids = [f"LK-2030-{i:06d}" for i in range(1, n + 1)]
+        start = warga.mark()
+        killed = False
+        for i, rid in enumerate(ids):
+            await warga.text(ojol, f"!status {rid}")
+            if i == n // 2:
+                await pelapor.text(ojol, "kirim")
+            if i == n // 2 + 3 and not killed:
+                proc.send_signal(signal.SIGKILL)
+                proc.wait(10)
+                killed = True
+        assert killed
+        proc = spawn_bridge(synapse, provisioned, state_dir, db, log)
+
+        answered: dict[str, int] = {}
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline and len(answered) < n:
+            await warga.pump(1000)
+            answered = {}
+            for r, e in warga.events[start:]:
+                body = (e.get("content") or {}).get("body", "")
+                if r == ojol and e.get("sender") == bot_id and "tidak ditemukan" in body:
+                    for rid in re.findall(r"LK-2030-\d{6}", body):
+                        answered[rid] = answered.get(rid, 0) + 1
+        await warga.pump(2000)  # give duplicates a chance to show up
+        answered = {}
+        for r, e in warga.events[start:]:
+            body = (e.get("content") or {}).get("body", "")
+            if r == ojol and e.get("sender") == bot_id and "tidak ditemukan" in body:
+                for rid in re.findall(r"LK-2030-\d{6}", body):
+                    answered[rid] = answered.get(rid, 0) + 1
+        assert sorted(answered) == ids, f"missing: {sorted(set(ids) - set(answered))}"
+        assert all(v == 1 for v in answered.values()), {k: v for k, v in answered.items() if v != 1}
+
+        # The report sent mid-burst exists exactly once and was confirmed exactly once
+        await pelapor.pump(1000)
+        confirmations = [e for r, e in pelapor.events if r == ojol and e.get("sender") == bot_id
+                         and "nomor LK-" in (e.get("content") or {}).get("body", "")]
+        assert len(confirmations) == 1
+        from reports.store import open_store
+        st = open_store(f"sqlite:///{db}")
+        try:
+            mine = st.reports_for(pelapor.user_id)
+            assert len(mine) == 1 and mine[0]["jenis"] == "kecelakaan_lalu_lintas"
+        finally:
+            st.close()
+
+        # Long downtime: more events than one sync timeline holds (limited timeline -> backfill)
+        proc.terminate()
+        proc.wait(20)
+        n2 = 230
+        ids2 = [f"LK-2031-{i:06d}" for i in range(1, n2 + 1)]
+        start2 = warga.mark()
+        for rid in ids2:
+            await warga.text(ojol, f"!status {rid}")
+        proc = spawn_bridge(synapse, provisioned, state_dir, db, log)
+        got: dict[str, int] = {}
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and len(got) < n2:
+            await warga.pump(1000)
+            got = {}
+            for r, e in warga.events[start2:]:
+                body = (e.get("content") or {}).get("body", "")
+                if r == ojol and e.get("sender") == bot_id:
+                    for rid in re.findall(r"LK-2031-\d{6}", body):
+                        got[rid] = got.get(rid, 0) + 1
+        assert sorted(got) == ids2, f"missing {len(set(ids2) - set(got))}"
+        assert all(v == 1 for v in got.values())
+        assert "backfilled" in log.read_text()
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+            proc.wait(20)
