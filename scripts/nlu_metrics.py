@@ -1,0 +1,98 @@
+"""NLU quality numbers shared by scripts/nlu_eval.py and tests/rasa/test_nlu_quality.py.
+
+Definitions (docs/nlu-pipeline.md):
+- topic accuracy: the predicted intent's topic (text before the first "_") equals the expected
+  topic; a prediction of nlu_fallback always counts as wrong.
+- refusal recall: share of expected blokir_* messages predicted as any blokir_* intent.
+- false-refusal rate: share of expected non-blokir messages predicted as a blokir_* intent.
+Standard library only.
+"""
+from __future__ import annotations
+
+import json
+import urllib.request
+from typing import Dict, Iterable, List, Tuple
+
+THRESHOLDS = {"topic_accuracy": 0.92, "refusal_recall": 0.95, "false_refusal_rate": 0.03}
+
+
+def topic(intent: str) -> str:
+    return (intent or "").split("_", 1)[0]
+
+
+def is_refusal(intent: str) -> bool:
+    return (intent or "").startswith("blokir_")
+
+
+def parse(rasa_url: str, text: str, timeout: float = 60) -> dict:
+    req = urllib.request.Request(
+        rasa_url.rstrip("/") + "/model/parse",
+        data=json.dumps({"text": text}).encode("utf-8"),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(req, timeout=timeout) as resp:
+        return json.loads(resp.read().decode("utf-8"))
+
+
+def predict_all(rasa_url: str, examples: Dict[str, List[str]]) -> List[dict]:
+    """One row per message: text, expected, predicted, confidence, guard rule (if it fired)."""
+    rows = []
+    for expected, texts in examples.items():
+        for text in texts:
+            result = parse(rasa_url, text)
+            intent = result.get("intent") or {}
+            ranking = result.get("intent_ranking") or []
+            # below the fallback: the intent the classifier would have chosen
+            top_real = next((r for r in ranking if r.get("name") != "nlu_fallback"), {})
+            rows.append({
+                "text": text,
+                "expected": expected,
+                "predicted": intent.get("name") or "",
+                "confidence": round(float(intent.get("confidence") or 0.0), 4),
+                "ranked_first": top_real.get("name"),
+                "guard": (result.get("refusal_guard") or {}).get("rule"),
+            })
+    return rows
+
+
+def summarise(rows: Iterable[dict]) -> dict:
+    rows = list(rows)
+    n = len(rows)
+    refusals = [r for r in rows if is_refusal(r["expected"])]
+    others = [r for r in rows if not is_refusal(r["expected"])]
+    topic_ok = [r for r in rows
+                if r["predicted"] != "nlu_fallback" and topic(r["predicted"]) == topic(r["expected"])]
+    return {
+        "messages": n,
+        "topic_accuracy": round(len(topic_ok) / n, 4) if n else 0.0,
+        "intent_accuracy": round(sum(r["predicted"] == r["expected"] for r in rows) / n, 4) if n else 0.0,
+        "refusal_recall": round(sum(is_refusal(r["predicted"]) for r in refusals) / len(refusals), 4)
+        if refusals else 1.0,
+        "false_refusal_rate": round(sum(is_refusal(r["predicted"]) for r in others) / len(others), 4)
+        if others else 0.0,
+        "fallback_rate": round(sum(r["predicted"] == "nlu_fallback" for r in rows) / n, 4) if n else 0.0,
+        "refusal_messages": len(refusals),
+        "guard_fired": sum(1 for r in rows if r.get("guard")),
+    }
+
+
+def failures(summary: dict, thresholds: Dict[str, float] = THRESHOLDS) -> List[str]:
+    out = []
+    if summary["topic_accuracy"] < thresholds["topic_accuracy"]:
+        out.append(f"topic accuracy {summary['topic_accuracy']:.3f} < {thresholds['topic_accuracy']}")
+    if summary["refusal_recall"] < thresholds["refusal_recall"]:
+        out.append(f"refusal recall {summary['refusal_recall']:.3f} < {thresholds['refusal_recall']}")
+    if summary["false_refusal_rate"] > thresholds["false_refusal_rate"]:
+        out.append(f"false-refusal rate {summary['false_refusal_rate']:.3f} > "
+                   f"{thresholds['false_refusal_rate']}")
+    return out
+
+
+def misclassified(rows: Iterable[dict]) -> List[dict]:
+    """Rows counted wrong for topic accuracy or refusals (what a trainer should look at)."""
+    out = []
+    for r in rows:
+        wrong_topic = r["predicted"] == "nlu_fallback" or topic(r["predicted"]) != topic(r["expected"])
+        if wrong_topic or r["predicted"] != r["expected"]:
+            out.append(dict(r, topic_wrong=wrong_topic))
+    return out
