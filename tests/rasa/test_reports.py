@@ -340,3 +340,28 @@ def test_card_and_status_messages(store):
         assert r["id"] in msg and msg.endswith("Darurat? Telepon 110 atau 112.")
     assert "sedang ditangani" in schema.format_status_message({**r, "status": "ditangani"})
     assert "selesai" in schema.format_status_message(r)
+
+
+# ------------------------------------------------------------------------------ PostgreSQL (optional)
+@pytest.mark.skipif(not __import__("os").environ.get("REPORTS_TEST_PG_URL"),
+                    reason="set REPORTS_TEST_PG_URL=postgresql://... (and install psycopg2) to test PostgreSQL")
+def test_postgres_store():
+    import os
+    import uuid
+
+    pytest.importorskip("psycopg2")
+    s = open_store(os.environ["REPORTS_TEST_PG_URL"])
+    try:
+        key = f"pg-{uuid.uuid4().hex}"
+        r, created = s.create(payload(idempotency_key=key, pelapor=key))
+        assert created and schema.ID_RE.fullmatch(r["id"])
+        assert s.create(payload(idempotency_key=key)) == (r, False)
+        with pytest.raises(TransitionInvalid):
+            s.update_status(r["id"], "ditolak", "op")
+        s.update_status(r["id"], "diterima", "op")
+        assert [h["status"] for h in s.history(r["id"])] == ["baru", "diterima"]
+        [n] = [n for n in s.pending_notifications() if n["laporan_id"] == r["id"]]
+        assert s.mark_notified(n["notif_id"]) and not s.mark_notified(n["notif_id"])
+        assert [x["id"] for x in s.reports_for(key)] == [r["id"]]
+    finally:
+        s.close()
