@@ -43,7 +43,7 @@ class Homeserver:
             except Exception:  # noqa: BLE001
                 self.proc.kill()
 
-    def register(self, localpart: str, password: str = "pw-test-123") -> str:
+    def register(self, localpart: str, password: str = "pw-test-123") -> str:  # idempotent
         synapse_ctl.register_user(self.url, self.secret, localpart, password)
         return f"@{localpart}:{self.server_name}"
 
