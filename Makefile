@@ -17,8 +17,7 @@ help:
 	@echo "make clean     remove models, runtime state and caches (keeps venvs)"
 
 setup:
-	@for v in rasa synapse bridge; do scripts/venv.sh $$v || exit 1; done
-	@if [ -x scripts/webchat_build.sh ]; then scripts/webchat_build.sh; fi
+	@scripts/setup.sh
 
 run: setup
 	@scripts/train.sh

@@ -6,8 +6,7 @@ cd "$(dirname "$0")/.."
 t0=$(date +%s)
 step() { echo; echo "==> [$(( $(date +%s) - t0 )) s] $*"; }
 step "system packages";  scripts/system_deps.sh || exit 1
-step "venvs";            for v in rasa synapse bridge; do scripts/venv.sh $v || exit 1; done
-step "webchat assets";   [ -x scripts/webchat_build.sh ] && { scripts/webchat_build.sh || exit 1; }
+step "venvs and web assets"; scripts/setup.sh || exit 1
 step "validate data";    make -s validate || exit 1
 step "train if stale";   scripts/train.sh || exit 1
 
