@@ -71,7 +71,7 @@ async def test_numbered_options_map_to_payload(rasa_url, bridge_factory, user_fa
     dm = await warga.dm(bot_id)
     # Ask until Rasa answers with buttons (clarification / menu); try a few phrasings.
     body = None
-    for text in ["kamu bisa bantu apa saja?", "sim", "bantuan", "menu"]:
+    for text in ["halo", "selamat pagi", "kamu bisa bantu apa saja?", "menu"]:
         m = warga.mark()
         await warga.text(dm, text)
         ev = await warga.wait_bot_text(dm, bot_id, "", start=m, timeout=60)
