@@ -22,6 +22,7 @@ from actions.common import (
     MAAF_GANGGUAN,
     KnowledgeAction,
     entity,
+    latest_intent,
     latest_text,
     load_kb_or_none,
 )
@@ -29,6 +30,10 @@ from actions.common import (
 FORM_NAME = "sim_jenis_form"
 # Most asked first; the rest follow in the knowledge base's order.
 BUTTON_FIRST = ["C", "A"]
+# How many recent SIM-topic user messages may name the service (baru/perpanjang).
+MAX_LOOKBACK = 4
+# Intents that imply the service (same as the layanan_sim slot mappings in domain/sim.yml).
+SERVICE_BY_INTENT = {"sim_perpanjang": "perpanjang", "sim_syarat_baru": "baru"}
 
 
 def canonical_class(kb, value: Optional[Text]) -> Optional[Text]:
@@ -50,24 +55,45 @@ def class_from_tracker(kb, tracker: Tracker) -> Optional[Text]:
     )
 
 
-def service_from_tracker(tracker: Tracker) -> Optional[Text]:
-    """'baru' / 'perpanjang' from this message's entity or words, else the remembered slot."""
-    value = entity(tracker, "layanan_sim")
-    if value is None:
-        text = latest_text(tracker).lower()
+def _service_in(text: Text, entity_value: Optional[Text]) -> Optional[Text]:
+    value = (entity_value or "").lower()
+    if not value:
+        text = text.lower()
         if re.search(r"perpanjang", text):
             value = "perpanjang"
         elif re.search(r"\b(baru|bikin|membuat|pembuatan)\b", text):
             value = "baru"
-    value = value or tracker.get_slot("layanan_sim")
-    if value is None:
-        return None
-    value = str(value).lower()
     if value.startswith("perpanj"):
         return "perpanjang"
     if value in ("baru", "bikin", "buat", "pembuatan", "membuat"):
         return "baru"
     return None
+
+
+def service_from_tracker(tracker: Tracker) -> Optional[Text]:
+    """'baru' / 'perpanjang' named in the recent SIM messages (entity or words), else the slot.
+
+    Looks back over the latest run of SIM-topic user messages (newest first), so that
+    "biaya bikin sim" → "berapa?" → (class asked) → "C" still answers the fee for a NEW SIM C.
+    """
+    seen = 0
+    for event in reversed(tracker.events):
+        if event.get("event") != "user":
+            continue
+        parse = event.get("parse_data") or {}
+        if seen and not ((parse.get("intent") or {}).get("name") or "").startswith("sim_"):
+            break  # an earlier, different topic
+        seen += 1
+        ents = [e.get("value") for e in parse.get("entities") or [] if e.get("entity") == "layanan_sim"]
+        intent = (parse.get("intent") or {}).get("name")
+        found = _service_in(event.get("text") or "", ents[0] if ents else SERVICE_BY_INTENT.get(intent))
+        if found or seen >= MAX_LOOKBACK:
+            return found
+    if seen:
+        return None  # not named in the recent SIM messages: give both fees
+    # a tracker without user events (hand-built): the latest message, then the slot
+    return _service_in(latest_text(tracker), entity(tracker, "layanan_sim")) or _service_in(
+        "", tracker.get_slot("layanan_sim"))
 
 
 def class_buttons(kb) -> List[Dict[Text, Text]]:
@@ -160,11 +186,20 @@ class ValidateSimJenisForm(FormValidationAction):
             return {}  # the from_entity slot mapping already has it
         kb = load_kb_or_none()
         kelas = kb.resolve_sim_class(latest_text(tracker)) if kb else None
-        return {"jenis_sim": kelas} if kelas else {}
+        if kelas:
+            return {"jenis_sim": kelas}
+        if tracker.get_slot("requested_slot") == "jenis_sim" and latest_intent(tracker) in (
+            "sim_biaya", "sim_pilih_jenis"):
+            # still on topic ("berapa?" again, an unknown class): ask again instead of letting
+            # the form reject; other intents reject so their own rule answers them.
+            return {"jenis_sim": None}
+        return {}
 
     def validate_jenis_sim(
         self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
+        if slot_value is None:
+            return {"jenis_sim": None}  # nothing recognised: the form asks again
         kb = load_kb_or_none()
         if kb is None:
             dispatcher.utter_message(text=MAAF_GANGGUAN)

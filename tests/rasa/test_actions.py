@@ -118,6 +118,30 @@ def test_fee_after_form_uses_remembered_service(actions_url, domain):
     assert "Rp80.000" in text_of(r) and "Rp120.000" not in text_of(r)
 
 
+def user_event(text, intent, entities=()):
+    return {"event": "user", "text": text,
+            "parse_data": {"text": text, "intent": {"name": intent, "confidence": 1.0},
+                           "entities": [{"entity": k, "value": v} for k, v in entities]}}
+
+
+def test_fee_service_named_before_the_class_question(actions_url, domain):
+    # "biaya bikin sim" -> "berapa?" -> (class asked) -> "C": the NEW-SIM fee only
+    events = [user_event("biaya bikin sim", "sim_biaya"), user_event("berapa?", "sim_biaya"),
+              user_event("C", "sim_pilih_jenis", [("jenis_sim", "C")])]
+    r = call(actions_url, domain, "action_jawab_sim_biaya", text="C", intent="sim_pilih_jenis",
+             entities=[("jenis_sim", "C")], slots={"jenis_sim": "C"}, events=events)
+    assert "Rp100.000" in text_of(r) and "Rp75.000" not in text_of(r)
+
+
+def test_fee_service_from_an_older_topic_is_not_reused(actions_url, domain):
+    events = [user_event("mau perpanjang sim", "sim_perpanjang"),
+              user_event("syarat skck apa", "skck_syarat"),
+              user_event("biaya sim c", "sim_biaya", [("jenis_sim", "C")])]
+    r = call(actions_url, domain, "action_jawab_sim_biaya", text="biaya sim c", intent="sim_biaya",
+             entities=[("jenis_sim", "C")], slots={"layanan_sim": "perpanjang"}, events=events)
+    assert "Rp100.000" in text_of(r) and "Rp75.000" in text_of(r)
+
+
 def test_fee_unknown_class_asks_with_buttons(actions_url, domain, kb):
     r = call(actions_url, domain, "action_jawab_sim_biaya", text="berapa?", intent="sim_biaya")
     buttons = r["responses"][0]["buttons"]

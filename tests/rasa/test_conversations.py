@@ -65,6 +65,15 @@ def test_multi_turn_extension_then_price_then_class(say):
     assert "Rp120.000" not in reply
 
 
+def test_service_named_before_the_class_question(say):
+    ask, _ = say("biaya bikin sim berapa")
+    assert "golongan apa" in ask
+    again, buttons = say("berapa?")  # still on topic: asked again, not dropped
+    assert "golongan apa" in again and buttons
+    reply, _ = say("C")
+    assert "Rp100.000" in reply and "Rp75.000" not in reply
+
+
 def test_fee_question_answered_by_button_payload(say):
     ask, buttons = say("biaya sim berapa ya")
     assert buttons, ask
