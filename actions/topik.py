@@ -47,6 +47,16 @@ REFINEMENTS: Dict[Text, List[tuple]] = {
     "skck_syarat": [(r"\bwna\b|warga (negara )?asing|orang asing|\bexpat|\bforeign", "skck.syarat_wna")],
 }
 
+# Quick replies under the help menu (payloads skip NLU).
+MENU_BUTTONS = [
+    {"title": "Biaya SIM", "payload": "/sim_biaya"},
+    {"title": "Syarat SIM baru", "payload": "/sim_syarat_baru"},
+    {"title": "Syarat SKCK", "payload": "/skck_syarat"},
+    {"title": "Nomor darurat", "payload": "/layanan_darurat"},
+    {"title": "Cara membuat laporan", "payload": "/layanan_laporan_polisi"},
+    {"title": "KUHP baru", "payload": "/pasal_kuhp_baru"},
+]
+
 # Entries about the law get the general-information disclaimer.
 LEGAL_ENTRIES = {"pasal.kuhp_baru"}
 
@@ -76,5 +86,8 @@ class ActionJawabTopik(KnowledgeAction):
             return []
         if entry_id in LEGAL_ENTRIES and kf.DISCLAIMER not in text:
             text = f"{text}\n\n{kf.DISCLAIMER}"
-        dispatcher.utter_message(text=text)
+        if intent == "sapaan_bantuan":
+            dispatcher.utter_message(text=text, buttons=MENU_BUTTONS)
+        else:
+            dispatcher.utter_message(text=text)
         return []

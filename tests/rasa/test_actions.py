@@ -213,9 +213,13 @@ def test_topic_refinement_skck_wna(actions_url, domain, kb):
 
 
 def test_bantuan_answers_from_layanan_bantuan(actions_url, domain, kb):
-    reply = text_of(call(actions_url, domain, "action_jawab_topik", text="kamu bisa apa",
-                         intent="sapaan_bantuan"))
-    assert kb.entry("layanan.bantuan")["teks"].strip()[:60] in reply
+    r = call(actions_url, domain, "action_jawab_topik", text="kamu bisa apa", intent="sapaan_bantuan")
+    assert kb.entry("layanan.bantuan")["teks"].strip()[:60] in text_of(r)
+    payloads = [b["payload"] for b in r["responses"][0]["buttons"]]
+    assert "/sim_biaya" in payloads and "/layanan_darurat" in payloads
+    intents = set(domain["intents"]) if isinstance(domain["intents"][0], str) else {
+        next(iter(i)) if isinstance(i, dict) else i for i in domain["intents"]}
+    assert all(p.lstrip("/") in intents for p in payloads)
 
 
 def test_topic_change_closes_sim_form(actions_url, domain):
