@@ -15,7 +15,7 @@ from actions.common import KnowledgeAction, entity, latest_text
 
 # "pasal 362", "psl 27A", "pasal 310 ayat 2", "pasal 44(1)"
 NOMOR_RE = re.compile(
-    r"\b(?:pasal|psl|ps\.?)\s*(\d{1,4}[a-z]?)(?:\s*(?:ayat\s*\(?(\d{1,2})\)?|\((\d{1,2})\)))?",
+    r"\b(?:pasal|psl|ps\.?)\s*(?:nomor|nomer|no\.?|nmr)?\s*(\d{1,4}[a-z]?)(?:\s*(?:ayat\s*\(?(\d{1,2})\)?|\((\d{1,2})\)))?",
     re.IGNORECASE,
 )
 UU_RE = re.compile(
@@ -29,6 +29,8 @@ MAX_RELATED = 2
 def nomor_from_tracker(tracker) -> Optional[Text]:
     match = NOMOR_RE.search(latest_text(tracker))
     value = entity(tracker, "pasal_nomor")
+    if value and not re.search(r"\d", value):
+        value = None  # a mis-extracted word ("nomor"): use the text
     if value and match and match.group(1).lower() == value.lower():
         value = None  # prefer the regex: it also keeps "ayat 2"
     if value:
@@ -87,6 +89,16 @@ class ActionJawabPasal(KnowledgeAction):
         uu = uu_from_tracker(kb, tracker)
         if nomor:
             records = kb.find_pasal(nomor, uu=uu) if uu else kb.find_pasal(nomor)
+            elsewhere = kb.find_pasal(nomor) if uu and not records else []
+            if elsewhere:  # e.g. "pasal 362 KUHP baru": 362 is an old-KUHP number
+                other = sorted({k["uu"] for r in elsewhere for k in r.get("kode") or []
+                                if k["nomor"].split("(")[0] == nomor.split("(")[0]})
+                parts = [f"Pasal {nomor} {uu} tidak ditemukan di data kami. Nomor itu ada di "
+                         f"{', '.join(other)}:"]
+                parts += [without_disclaimer(kf.format_pasal(r), kf.DISCLAIMER) for r in elsewhere[:3]]
+                parts.append(kf.DISCLAIMER)
+                dispatcher.utter_message(text="\n\n".join(parts))
+                return []
             if not records:
                 where = f" {uu}" if uu else ""
                 text = (

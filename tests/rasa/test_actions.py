@@ -256,6 +256,20 @@ def test_pasal_by_description(actions_url, domain, text, expected_any):
     assert kf.DISCLAIMER in reply
 
 
+def test_pasal_number_in_the_other_code(actions_url, domain):
+    reply = text_of(call(actions_url, domain, "action_jawab_pasal", text="pasal 362 kuhp baru",
+                         intent="pasal_cari",
+                         entities=[("pasal_nomor", "362"), ("uu", "KUHP baru")]))
+    assert "tidak ditemukan di data kami" in reply and "KUHP lama" in reply and "476" in reply
+    assert kf.DISCLAIMER in reply
+
+
+def test_pasal_number_from_text_when_entity_is_wrong(actions_url, domain):
+    reply = text_of(call(actions_url, domain, "action_jawab_pasal", text="pasal nomor 338",
+                         intent="pasal_cari", entities=[("pasal_nomor", "nomor")]))
+    assert "338" in reply and "458" in reply
+
+
 def test_pasal_unknown_number_is_honest(actions_url, domain):
     reply = text_of(call(actions_url, domain, "action_jawab_pasal", text="pasal 9999",
                          intent="pasal_cari", entities=[("pasal_nomor", "9999")]))
