@@ -116,9 +116,8 @@ def test_reload_restores_history_from_tracker(page):
 
 def test_html_in_user_message_is_shown_as_text(page):
     evil = "<img src=x onerror=alert(1)>"
-    n = page.send(evil)
-    page.wait_bot(lambda t: len(t.strip()) > 0, n, 120)  # the bot answered something
-    page.wait_quiet()
+    page.send(evil)
+    page.wait_quiet(120)  # Rasa acknowledged it (whatever the bot answered, it is rendered by now)
     log = page.d.find_element(By.ID, "log")
     assert log.find_elements(By.CSS_SELECTOR, "img, script, svg, iframe") == []
     assert page.texts("user")[-1].endswith(evil)

@@ -316,8 +316,10 @@
           onBotMessage({ text: TXT.noReply });
           flush();
         } else {
-          // The connection dropped: keep it queued, it is re-sent after session_confirm.
+          // The connection dropped: keep it queued, it is re-sent after session_confirm
+          // (or right away if the socket is already back).
           markPending(item.id, true);
+          flush();
         }
         return;
       }
