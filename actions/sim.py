@@ -2,9 +2,10 @@
 
 Flow: intent `sim_biaya` → `sim_jenis_form` (requires slot `jenis_sim`; asks with quick-reply
 buttons via `action_ask_jenis_sim`) → `action_jawab_sim_biaya` answers with the PNBP fee from
-`kb.sim_fee(kelas, layanan)`. `layanan_sim` comes from the entity, or from the intents
-`sim_perpanjang` / `sim_syarat_baru` (slot mappings in domain/sim.yml); when unknown, the answer
-gives both the new and the extension fee for that class.
+`kb.sim_fee(kelas, layanan)`. The service (baru/perpanjang) is read from the recent SIM-topic
+messages (entity `layanan_sim`, words, or the intents `sim_perpanjang` / `sim_syarat_baru`);
+when unknown, the answer gives both the new and the extension fee for that class.
+The class: entity `jenis_sim`, else `kb.resolve_sim_class(text)`, else the remembered slot.
 """
 from __future__ import annotations
 
@@ -27,7 +28,6 @@ from actions.common import (
     load_kb_or_none,
 )
 
-FORM_NAME = "sim_jenis_form"
 # Most asked first; the rest follow in the knowledge base's order.
 BUTTON_FIRST = ["C", "A"]
 # How many recent SIM-topic user messages may name the service (baru/perpanjang).
@@ -102,7 +102,8 @@ def class_buttons(kb) -> List[Dict[Text, Text]]:
     return [
         {
             "title": f"SIM {kelas}",
-            "payload": "/sim_pilih_jenis" + json.dumps({"jenis_sim": kelas}, ensure_ascii=False, separators=(",", ":")),
+            "payload": "/sim_pilih_jenis"
+            + json.dumps({"jenis_sim": kelas}, ensure_ascii=False, separators=(",", ":")),
         }
         for kelas in ordered
     ]
