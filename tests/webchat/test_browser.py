@@ -14,6 +14,7 @@ from selenium.common.exceptions import NoAlertPresentException
 from selenium.webdriver.common.by import By
 
 from webchat_support import ARTIFACTS, ChatPage, WebchatServer
+from webchat_support import browser, tcp_proxy_factory  # noqa: F401  (pytest fixtures)
 
 REFUSAL_WORDS = ("maaf", "tidak dapat", "tidak bisa", "tidak melayani", "tidak menjawab", "di luar",
                  "bukan", "tidak memberikan", "tidak boleh")
@@ -126,12 +127,13 @@ def test_html_in_user_message_is_shown_as_text(page):
 
 
 def test_blocked_question_is_refused(page, rasa_url):
-    new = ask(page, "berapa gaji kapolres batang", lambda t: len(t.strip()) > 0)
-    time.sleep(0.5)
-    reply = " ".join(page.texts("bot")[-len(new):]).lower()
+    n = page.send("berapa gaji kapolres batang")
+    page.wait_quiet(120)  # acknowledged: every reply for this turn has been rendered
+    reply = " ".join(page.texts("bot")[n:]).lower()
+    user, actions = last_user_turn(tracker(rasa_url, page.session()))
+    assert reply.strip(), f"the bot sent no reply (intent {user['parse_data']['intent']}, actions {actions})"
     assert any(w in reply for w in REFUSAL_WORDS), reply
     assert not re.search(r"\brp\s?\d", reply), f"a refusal must not quote an amount: {reply}"
-    user, actions = last_user_turn(tracker(rasa_url, page.session()))
     intent = user["parse_data"]["intent"]["name"]
     assert intent.startswith("blokir_") or any(
         a.startswith(("action_blokir", "utter_blokir")) for a in actions), (intent, actions)

@@ -1,4 +1,8 @@
-"""Helpers for the web chat tests (run under .venv/bridge); fixtures are in conftest.py.
+"""Helpers and fixtures for the web chat tests (run under .venv/bridge).
+
+There is deliberately no tests/webchat/conftest.py: tests/matrix does `from conftest import ...`,
+and `pytest tests/matrix tests/webchat` (scripts/test.sh) would then import ours instead.
+Test modules import the fixtures below by name.
 
 - `webchat_factory(rasa_url)` starts webchat/serve.py in a thread on a free port.
 - `browser` is a headless Debian chromium driven by Selenium through /usr/bin/chromedriver
@@ -229,3 +233,44 @@ class ChatPage:
         from selenium.webdriver.common.by import By
 
         return self.d.find_elements(By.CSS_SELECTOR, ".qr button")
+
+
+# ------------------------------------------------------------------ fixtures
+@pytest.fixture
+def webchat_factory() -> Iterator[Callable[[str], WebchatServer]]:
+    servers: List[WebchatServer] = []
+
+    def make(rasa_url: str) -> WebchatServer:
+        srv = WebchatServer(rasa_url)
+        servers.append(srv)
+        return srv
+
+    yield make
+    for srv in servers:
+        srv.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    tmp = tempfile.mkdtemp(prefix="webchat-chromium-")
+    drv = chrome(tmp)
+    try:
+        yield drv
+    finally:
+        drv.quit()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+@pytest.fixture
+def tcp_proxy_factory():
+    proxies: List[TcpProxy] = []
+
+    def make(target_url: str) -> TcpProxy:
+        p = TcpProxy(target_url)
+        p.start()
+        proxies.append(p)
+        return p
+
+    yield make
+    for p in proxies:
+        p.stop()

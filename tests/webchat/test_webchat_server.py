@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from webchat_support import REPO, free_port
+from webchat_support import webchat_factory  # noqa: F401  (pytest fixtures)
 
 DEAD = free_port()  # nothing listens there
 
