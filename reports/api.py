@@ -174,11 +174,10 @@ def make_app(store: ReportStore, token: str, on_created: Callback = None, on_sta
         yield
         for t in tasks:
             t.cancel()
-        for t in tasks:
-            try:
-                await t
-            except (asyncio.CancelledError, Exception):  # noqa: BLE001
-                pass
+        if tasks:
+            _, pending = await asyncio.wait(tasks, timeout=10)
+            for t in pending:
+                logger.error("background task %r did not stop within 10 s", t)
 
     app = web.Application(middlewares=[errors_and_auth], client_max_size=1024 * 1024)
     app[STORE_KEY] = store

@@ -91,8 +91,11 @@ class WebNotifier:
                     raise
                 except Exception:  # noqa: BLE001 - never let the loop die
                     logger.exception("web notification loop failed; retrying")
+                # asyncio.wait, not wait_for: on Python < 3.12 wait_for can swallow a cancellation
+                # that arrives while the event is being set, and the task would never stop.
+                waiter = asyncio.ensure_future(self.wake.wait())
                 try:
-                    await asyncio.wait_for(self.wake.wait(), timeout=self.interval)
-                except asyncio.TimeoutError:
-                    pass
+                    await asyncio.wait({waiter}, timeout=self.interval)
+                finally:
+                    waiter.cancel()
                 self.wake.clear()
