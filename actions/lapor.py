@@ -182,7 +182,11 @@ class ActionLaporMulai(Action):
             teks.append(f"Jenis kejadian: {schema.jenis_label(jenis)}.")
         teks.append("Ketik \"batal\" kapan saja untuk membatalkan.")
         dispatcher.utter_message(text=" ".join(teks))
-        return [*_reset_form_slots(), SlotSet("jenis_kejadian", jenis)]
+        # Only touch slots that change: the form validates every slot set since the user's message.
+        events = [SlotSet(s, None) for s in FORM_SLOTS[1:] if tracker.get_slot(s) is not None]
+        if tracker.get_slot("jenis_kejadian") != jenis:
+            events.append(SlotSet("jenis_kejadian", jenis))
+        return events
 
 
 class ValidateLaporForm(FormValidationAction):
@@ -199,6 +203,8 @@ class ValidateLaporForm(FormValidationAction):
 
     def validate_jenis_kejadian(self, slot_value: Any, dispatcher: CollectingDispatcher,
                                 tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        if slot_value is None:  # a reset (new report / cancel), not an answer: nothing to say
+            return {"jenis_kejadian": None}
         jenis = jenis_from_tracker(tracker, slot_value)
         if jenis:
             return {"jenis_kejadian": jenis}
@@ -209,6 +215,8 @@ class ValidateLaporForm(FormValidationAction):
 
     def validate_lokasi_kejadian(self, slot_value: Any, dispatcher: CollectingDispatcher,
                                  tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        if slot_value is None:  # a reset (new report / cancel), not an answer: nothing to say
+            return {"lokasi_kejadian": None}
         teks = str(slot_value or "").strip()
         if _is_payload(teks) or len(teks) < 3:
             dispatcher.utter_message(text="Mohon tuliskan lokasi kejadian lebih jelas, misalnya nama "
@@ -223,6 +231,8 @@ class ValidateLaporForm(FormValidationAction):
 
     def validate_waktu_kejadian(self, slot_value: Any, dispatcher: CollectingDispatcher,
                                 tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        if slot_value is None:  # a reset (new report / cancel), not an answer: nothing to say
+            return {"waktu_kejadian": None}
         teks = str(slot_value or "").strip()
         if _is_payload(teks) or not teks:
             dispatcher.utter_message(text="Mohon tuliskan kapan kejadiannya, misalnya \"barusan\" atau "
@@ -236,6 +246,8 @@ class ValidateLaporForm(FormValidationAction):
 
     def validate_deskripsi_kejadian(self, slot_value: Any, dispatcher: CollectingDispatcher,
                                     tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        if slot_value is None:  # a reset (new report / cancel), not an answer: nothing to say
+            return {"deskripsi_kejadian": None}
         teks = str(slot_value or "").strip()
         if _is_payload(teks) or len(teks) < 5:
             dispatcher.utter_message(text="Mohon ceritakan kejadiannya sedikit lebih lengkap: apa yang "

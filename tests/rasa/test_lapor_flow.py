@@ -395,7 +395,21 @@ def test_mulai_shows_emergency_numbers_first(own_stack):
     assert slot_events(res)["jenis_kejadian"] == "gangguan_kamtibmas"
     res = run_action(actions, "action_lapor_mulai", tracker("web-mulai", "saya mau lapor", active=False,
                                                             form_ts=None))
-    assert slot_events(res)["jenis_kejadian"] is None and "110" in texts(res)[0]
+    assert slot_events(res) == {} and "110" in texts(res)[0]
+    # slots left over from an unfinished earlier report are cleared (only those)
+    res = run_action(actions, "action_lapor_mulai",
+                     tracker("web-mulai", "ada banjir", active=False, form_ts=None,
+                             slots={"lokasi_kejadian": "lama", "jenis_kejadian": "lainnya"}))
+    assert slot_events(res) == {"lokasi_kejadian": None, "jenis_kejadian": "bencana_alam"}
+
+
+def test_resets_are_validated_silently(own_stack):
+    _, actions = own_stack
+    res = run_action(actions, "validate_lapor_form",
+                     tracker("web-reset", "saya mau lapor", requested_slot=None,
+                             extracted={"lokasi_kejadian": None, "waktu_kejadian": None}))
+    assert texts(res) == []
+    assert slot_events(res) == {"lokasi_kejadian": None, "waktu_kejadian": None}
 
 
 # ------------------------------------------------------------------------------ Part 2
@@ -419,11 +433,24 @@ def e2e(rasa_url, tmp_path_factory):
         api.stop()
 
 
-def say(rasa_url: str, sender: str, text: str) -> str:
+def send(rasa_url: str, sender: str, text: str) -> list[dict]:
     status, msgs = http("POST", f"{rasa_url}/webhooks/rest/webhook", {"sender": sender, "message": text},
                         timeout=60)
     assert status == 200, msgs
-    return "\n".join(m.get("text") or "" for m in msgs)
+    return msgs
+
+
+def say(rasa_url: str, sender: str, text: str) -> str:
+    return "\n".join(m.get("text") or "" for m in send(rasa_url, sender, text))
+
+
+COMPLAINTS = ("belum saya kenali", "lebih jelas", "Mohon tuliskan", "lebih lengkap", "mengalami gangguan")
+
+
+def clean(reply: str) -> str:
+    """The reply, after checking it holds no validation complaint or error."""
+    assert not any(c in reply for c in COMPLAINTS), reply
+    return reply
 
 
 def bot_texts(rasa_url: str, sender: str) -> list[str]:
@@ -434,11 +461,12 @@ def bot_texts(rasa_url: str, sender: str) -> list[str]:
 def test_e2e_report_status_and_push_update(e2e):
     api, rasa_url = e2e
     sender = f"e2e-{uuid.uuid4().hex[:10]}"
-    first = say(rasa_url, sender, "ada kecelakaan di jalan pantura dekat alas roban")
-    assert "110" in first and "112" in first
-    assert "lokasi" in first.lower()  # the kind came from the message, the form asks the place
-    assert "kapan" in say(rasa_url, sender, "Jl. Raya Pantura km 12, Desa Banyuputih").lower()
-    assert "ceritakan" in say(rasa_url, sender, "barusan").lower()
+    first = clean(say(rasa_url, sender, "ada kecelakaan di jalan pantura dekat alas roban"))
+    # 110/112 first, the kind taken from the message, then the form asks the place
+    assert first.index("110") < first.index("Di mana lokasi kejadiannya?")
+    assert "Jenis kejadian: Kecelakaan lalu lintas." in first and "Kejadian apa" not in first
+    assert "Kapan kejadiannya?" in clean(say(rasa_url, sender, "Jl. Raya Pantura km 12, Desa Banyuputih"))
+    assert "Ceritakan singkat" in clean(say(rasa_url, sender, "barusan"))
     done = say(rasa_url, sender, "Truk menabrak dua sepeda motor, satu orang luka di kepala")
     ids = schema.find_ids(done)
     assert len(ids) == 1 and f"Laporan Anda tercatat dengan nomor {ids[0]}." in done
@@ -459,11 +487,20 @@ def test_e2e_report_status_and_push_update(e2e):
     assert ids[0] in answer and "Diterima" in answer
 
 
-def test_e2e_cancel(e2e):
+def test_e2e_buttons_validation_and_cancel(e2e):
     api, rasa_url = e2e
     sender = f"e2e-{uuid.uuid4().hex[:10]}"
-    first = say(rasa_url, sender, "saya mau lapor")
-    assert "110" in first
+    msgs = send(rasa_url, sender, "saya mau lapor")
+    text = clean("\n".join(m.get("text") or "" for m in msgs))
+    assert text.index("110") < text.index("Kejadian apa yang ingin Anda laporkan?")
+    buttons = [b for m in msgs for b in m.get("buttons") or []]
+    assert [b["title"].split(" (")[0] for b in buttons] == [
+        "Kecelakaan lalu lintas", "Gangguan kamtibmas", "Bencana alam", "Lainnya"]
+    # the user presses "Bencana alam"
+    assert "Di mana lokasi" in clean(say(rasa_url, sender, buttons[2]["payload"]))
+    # a too-short place is asked again, politely
+    assert "lebih jelas" in say(rasa_url, sender, "x")
+    assert "Kapan" in clean(say(rasa_url, sender, "Dukuh Krajan, Desa Wonotunggal"))
     assert "batal" in say(rasa_url, sender, "batal").lower()
     _, listed = api.get(f"/v1/reports?pelapor={sender}")
     assert listed["reports"] == []
@@ -476,9 +513,9 @@ def test_e2e_cancel(e2e):
 def test_e2e_api_down_then_number_pushed(e2e):
     api, rasa_url = e2e
     sender = f"e2e-{uuid.uuid4().hex[:10]}"
-    say(rasa_url, sender, "ada banjir di desa klidang lor")
-    say(rasa_url, sender, "RT 02 RW 03 Desa Klidang Lor")
-    say(rasa_url, sender, "sekarang")
+    assert "Di mana lokasi" in clean(say(rasa_url, sender, "ada banjir di desa klidang lor"))
+    assert "Kapan" in clean(say(rasa_url, sender, "RT 02 RW 03 Desa Klidang Lor"))
+    assert "Ceritakan" in clean(say(rasa_url, sender, "sekarang"))
     api.stop()
     try:
         done = say(rasa_url, sender, "Air masuk rumah warga setinggi lutut, ada lansia yang perlu dievakuasi")
