@@ -526,3 +526,57 @@ def test_e2e_api_down_then_number_pushed(e2e):
     assert len(got) == 1 and got[0]["jenis"] == "bencana_alam"
     pushed = wait_for(lambda: [t for t in bot_texts(rasa_url, sender) if got[0]["id"] in t], 60)
     assert pushed and "sudah tercatat dengan nomor" in pushed[0]
+
+
+def test_e2e_socketio_push_reaches_the_open_widget_session(e2e):
+    """The real web path: a socket.io client (like the widget) reports, an operator changes the
+    status, and the update arrives on the open socket without the user writing anything."""
+    import asyncio
+
+    import socketio
+
+    api, rasa_url = e2e
+    session_id = f"sio-{uuid.uuid4().hex[:12]}"
+
+    async def scenario():
+        sio = socketio.AsyncClient(reconnection=False)
+        inbox: asyncio.Queue = asyncio.Queue()
+
+        @sio.on("bot_uttered")
+        async def _bot(data):
+            await inbox.put(data.get("text") or "")
+
+        @sio.on("session_confirm")
+        async def _confirm(data):
+            await inbox.put(("session", data))
+
+        await sio.connect(rasa_url, socketio_path="/socket.io", transports=["websocket"])
+        try:
+            await sio.emit("session_request", {"session_id": session_id})
+            assert (await asyncio.wait_for(inbox.get(), 20))[0] == "session"
+
+            async def turn(text: str, until: str) -> str:
+                await sio.emit("user_uttered", {"message": text, "session_id": session_id})
+                got = []
+                while not any(until in g for g in got):
+                    got.append(await asyncio.wait_for(inbox.get(), 60))
+                return "\n".join(got)
+
+            first = await turn("ada tawuran pelajar di alun-alun batang", "Di mana lokasi")
+            assert "110" in first and "Gangguan kamtibmas" in first
+            await turn("Alun-alun Batang sisi utara", "Kapan")
+            await turn("barusan", "Ceritakan")
+            done = await turn("Dua kelompok pelajar saling lempar batu, belum ada korban", "tercatat")
+            [rid] = schema.find_ids(done)
+            status, _ = await asyncio.get_running_loop().run_in_executor(
+                None, api.post, f"/v1/reports/{rid}/status",
+                {"status": "ditangani", "oleh": "@op:polres.localhost"})
+            assert status == 200
+            pushed = await asyncio.wait_for(inbox.get(), 60)
+            assert rid in pushed and "sedang ditangani" in pushed and "110 atau 112" in pushed
+            _, rep = api.get(f"/v1/reports/{rid}")
+            assert (rep["kanal"], rep["pelapor"]) == ("web", session_id)
+        finally:
+            await sio.disconnect()
+
+    asyncio.run(scenario())
