@@ -72,7 +72,7 @@ def kandidat(ranking: List[Dict[Text, Any]], maks: int = 3, min_conf: float = 0.
             or name in hasil
         ):
             continue
-        if hasil and conf < min_conf:
+        if conf < min_conf:
             break
         hasil.append(name)
         if len(hasil) >= maks:

@@ -140,3 +140,43 @@ def test_guard_leaves_hard_negatives(text):
 def test_guard_respects_a_confident_classifier():
     msg = _guarded("berapa gaji kapolres", intent="pasal_cari", confidence=0.95)
     assert msg.get("intent")["name"] == "pasal_cari"
+
+
+# ---- the unknown-words damper on real Rasa components (tokenizer + training data) ----------
+
+@pytest.fixture(scope="module")
+def damper_and_tokenizer(tmp_path_factory):
+    from rasa.engine.storage.local_model_storage import LocalModelStorage
+    from rasa.engine.storage.resource import Resource
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    from nlu_components.indonesian_tokenizer import IndonesianTokenizer
+    from nlu_components.unknown_words import UnknownWordsDamper
+
+    tok = IndonesianTokenizer(IndonesianTokenizer.get_default_config())
+    td = load_data(str(ROOT / "data" / "nlu"))
+    tok.process_training_data(td)
+    storage = LocalModelStorage(tmp_path_factory.mktemp("storage"))
+    resource = Resource("unknown_words")
+    UnknownWordsDamper.create({}, storage, resource, None).train(td)
+    return UnknownWordsDamper.load({}, storage, resource, None), tok
+
+
+@pytest.mark.parametrize("text,damped", [
+    ("zxq blarg wibble", True),
+    ("hmm", True),
+    ("brp biaya skck min", False),
+    ("asalamualaikom pak", False),        # spelling variant of a known word
+    ("sim kulo ical teng margi", False),  # enough known words
+])
+def test_unknown_words_damper(damper_and_tokenizer, text, damped):
+    from rasa.shared.nlu.training_data.message import Message
+
+    damper, tok = damper_and_tokenizer
+    msg = Message({"text": text})
+    tok.process([msg])
+    msg.set("intent", {"name": "sim_biaya", "confidence": 0.9})
+    msg.set("intent_ranking", [{"name": "sim_biaya", "confidence": 0.9}])
+    damper.process([msg])
+    assert (msg.get("intent")["confidence"] < 0.5) is damped
+    assert msg.get("intent")["name"] == "sim_biaya"  # the fallback decides, not the damper
