@@ -69,6 +69,17 @@ _BATAL = re.compile(
 )
 
 
+def is_external(tracker: Tracker) -> bool:
+    """True for a message injected through Rasa's trigger_intent, not typed by the user."""
+    latest = tracker.latest_message or {}
+    meta = latest.get("metadata") or {}
+    return bool(meta.get("is_external")) or (latest.get("text") or "").startswith("EXTERNAL: ")
+
+
+def _intent(tracker: Tracker) -> Text:
+    return ((tracker.latest_message or {}).get("intent") or {}).get("name") or ""
+
+
 def is_cancel(text: Optional[Text]) -> bool:
     return bool(text and _BATAL.match(text))
 
@@ -199,6 +210,13 @@ class ValidateLaporForm(FormValidationAction):
         if tracker.get_slot("requested_slot") and is_cancel(_text(tracker)):
             dispatcher.utter_message(text=DIBATALKAN)
             return [*_reset_form_slots(), SlotSet("requested_slot", None), ActiveLoop(None)]
+        if is_external(tracker):
+            # An intent injected by the report service (trigger_intent) while the user is filling
+            # the form: its text ("EXTERNAL: ...") is not an answer. Show the update; the form
+            # then asks its current question again.
+            if _intent(tracker) == "lapor_pembaruan_status":
+                await ActionLaporPembaruan().run(dispatcher, tracker, domain)
+            return [SlotSet(slot, None) for slot in tracker.slots_to_validate() if slot in FORM_SLOTS]
         return await super().run(dispatcher, tracker, domain)
 
     def validate_jenis_kejadian(self, slot_value: Any, dispatcher: CollectingDispatcher,

@@ -386,6 +386,22 @@ def test_form_validation(own_stack):
     assert "dibatalkan" in texts(res)[0]
 
 
+def test_pushed_update_during_the_form_is_not_an_answer(own_stack):
+    api, actions = own_stack
+    sender = f"web-{uuid.uuid4().hex[:10]}"
+    rid = slot_events(run_action(actions, "action_lapor_kirim",
+                                 tracker(sender, "x", slots=FULL, active=False, form_ts=time.time())))["laporan_id"]
+    api.post(f"/v1/reports/{rid}/status", {"status": "diterima", "oleh": "op"})
+    trk = tracker(sender, "EXTERNAL: lapor_pembaruan_status", intent="lapor_pembaruan_status",
+                  entities=[("laporan_id", rid), ("status_laporan", "diterima")],
+                  metadata={"is_external": True}, slots={"jenis_kejadian": "bencana_alam"},
+                  extracted={"lokasi_kejadian": "EXTERNAL: lapor_pembaruan_status"},
+                  requested_slot="lokasi_kejadian")
+    res = run_action(actions, "validate_lapor_form", trk)
+    assert slot_events(res) == {"lokasi_kejadian": None}
+    assert len(texts(res)) == 1 and rid in texts(res)[0] and "sudah diterima petugas" in texts(res)[0]
+
+
 def test_mulai_shows_emergency_numbers_first(own_stack):
     _, actions = own_stack
     res = run_action(actions, "action_lapor_mulai",
@@ -526,6 +542,28 @@ def test_e2e_api_down_then_number_pushed(e2e):
     assert len(got) == 1 and got[0]["jenis"] == "bencana_alam"
     pushed = wait_for(lambda: [t for t in bot_texts(rasa_url, sender) if got[0]["id"] in t], 60)
     assert pushed and "sudah tercatat dengan nomor" in pushed[0]
+
+
+def test_e2e_update_pushed_while_filling_another_report(e2e):
+    api, rasa_url = e2e
+    sender = f"e2e-{uuid.uuid4().hex[:10]}"
+    say(rasa_url, sender, "ada kecelakaan di jalan pantura dekat alas roban")
+    say(rasa_url, sender, "Jl. Raya Pantura km 12")
+    say(rasa_url, sender, "barusan")
+    [first_id] = schema.find_ids(say(rasa_url, sender, "Mobil menabrak pembatas jalan, sopir luka ringan"))
+    assert "Di mana lokasi" in clean(say(rasa_url, sender, "ada banjir di desa klidang lor"))
+    before = len(bot_texts(rasa_url, sender))
+    assert api.post(f"/v1/reports/{first_id}/status", {"status": "diterima", "oleh": "op"})[0] == 200
+    new = wait_for(lambda: bot_texts(rasa_url, sender)[before:] if len(bot_texts(rasa_url, sender)) >= before + 2
+                   else None, 60)
+    assert new and first_id in new[0] and "sudah diterima petugas" in new[0]
+    assert "Di mana lokasi" in new[1]  # the form asks its question again
+    assert "Kapan" in clean(say(rasa_url, sender, "Desa Klidang Lor RT 01 RW 02"))
+    assert "Ceritakan" in clean(say(rasa_url, sender, "sejak subuh"))
+    [second_id] = schema.find_ids(say(rasa_url, sender, "Air setinggi lutut masuk ke rumah warga"))
+    _, rep = api.get(f"/v1/reports/{second_id}")
+    assert (rep["jenis"], rep["lokasi"]["teks"], rep["waktu"]) == (
+        "bencana_alam", "Desa Klidang Lor RT 01 RW 02", "sejak subuh")
 
 
 def test_e2e_socketio_push_reaches_the_open_widget_session(e2e):
