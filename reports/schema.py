@@ -154,10 +154,18 @@ def iso_wib(dt: Optional[datetime] = None) -> str:
     return (dt or now_wib()).astimezone(WIB).isoformat(timespec="seconds")
 
 
-_RELATIF_SEKARANG = (
-    "sekarang", "barusan", "baru saja", "baru aja", "saat ini", "tadi", "masih berlangsung",
-    "sedang terjadi", "lagi terjadi", "saat ini juga", "sekarang juga", "baru terjadi", "now",
-)
+# "Right now" answers ("barusan", "sekarang", "baru saja terjadi", "masih berlangsung"), resolved
+# to the time of receipt. Anything else ("tadi malam", "kemarin pukul 21.00") stays text only:
+# guessing a time would put a wrong fact in the report.
+_SEKARANG_KATA = frozenset({"sekarang", "barusan", "baru", "sedang", "lagi", "masih", "saat",
+                            "detik", "berlangsung", "now", "tadi", "terjadi"})
+_PENGISI = frozenset({"saja", "aja", "ini", "juga", "pak", "bu", "kak", "min", "banget", "sekali",
+                      "ya", "kok", "nih", "deh", "kejadiannya", "kejadian"})
+
+
+def _is_sekarang(teks: str) -> bool:
+    core = [w for w in re.sub(r"[^\w\s]", " ", teks.lower()).split() if w not in _PENGISI]
+    return bool(core) and set(core) <= _SEKARANG_KATA and not set(core) <= {"terjadi", "saat", "lagi"}
 
 
 def parse_waktu(teks: str, now: Optional[datetime] = None) -> Optional[str]:
@@ -174,8 +182,7 @@ def parse_waktu(teks: str, now: Optional[datetime] = None) -> Optional[str]:
         if dt.tzinfo is None:
             dt = dt.replace(tzinfo=WIB)
         return iso_wib(dt)
-    low = t.lower()
-    if any(low == w or low.startswith(w + " ") or low.startswith(w + ",") for w in _RELATIF_SEKARANG):
+    if _is_sekarang(t):
         return iso_wib(now)
     return None
 

@@ -55,9 +55,20 @@ def test_validate_new_normalises_and_keeps_fields():
     ("2026-11-28T03:15:00Z", "2026-11-28T10:15:00+07:00"),
     ("2026-11-28 10:15", "2026-11-28T10:15:00+07:00"),
     ("kemarin malam sekitar jam 9", None),
+    ("tadi malam", None),
+    ("tadi pagi sekitar jam 7", None),
 ])
 def test_waktu_iso(waktu, expected):
     assert schema.validate_new(payload(waktu=waktu))["waktu_iso"] == expected
+
+
+@pytest.mark.parametrize("waktu,now", [
+    ("barusan", True), ("Barusan aja pak", True), ("sekarang!", True), ("baru saja terjadi", True),
+    ("masih berlangsung", True), ("tadi", True), ("sedang terjadi sekarang", True), ("terjadi", False),
+    ("tadi sore", False), ("barusan jam 2 siang", False), ("2 jam yang lalu", False),
+])
+def test_right_now_words(waktu, now):
+    assert (schema.parse_waktu(waktu) is not None) is now
 
 
 @pytest.mark.parametrize("change,field,words", [
