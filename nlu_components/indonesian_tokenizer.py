@@ -82,6 +82,8 @@ class IndonesianTokenizer(Tokenizer):
             "use_lexeme_norm": True,
             # use nlu_components/slang_norms.yml
             "use_slang_norms": True,
+            # keep punctuation tokens such as "?" (WhitespaceTokenizer drops them)
+            "keep_punctuation": False,
         }
 
     @staticmethod
@@ -135,7 +137,7 @@ class IndonesianTokenizer(Tokenizer):
         tokens = [
             Token(t.text, t.idx, lemma=self.normalise(t.text))
             for t in doc
-            if t.text.strip() and not (t.is_punct and t.text not in "?")
+            if t.text.strip() and (self._config.get("keep_punctuation") or not t.is_punct)
         ]
         if not tokens:
             tokens = [Token(text, 0, lemma=text.lower())]
