@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -156,19 +157,33 @@ def start_assistant(stack: Stack, rasa_port: int, actions_port: int, endpoints: 
     return start_rasa(stack, rasa_port, endpoints, model, extra_env=extra_env), actions_url
 
 
+REPORT_KEYS = ("REPORTS_API_URL", "REPORTS_TOKEN", "REPORTS_OUTBOX")
+
+
+def test_reports_env(run_dir: Path) -> dict:
+    """Where the test action server finds the report API (the lapor tests start the API there)."""
+    return {"REPORTS_API_URL": f"http://127.0.0.1:{free_port()}",
+            "REPORTS_TOKEN": secrets.token_urlsafe(24),
+            "REPORTS_OUTBOX": str(run_dir / "reports-outbox.jsonl")}
+
+
 def cmd_up(state_file: Path) -> None:
-    """Starts Rasa + actions for a test run on free ports, detached; writes their URLs and pids."""
+    """Starts Rasa + actions for a test run on free ports, detached; writes their URLs, the report
+    API settings the action server was given, and the pids to state_file."""
     run_dir = state_file.parent
     stack = Stack(run_dir / "logs")
-    endpoints = write_endpoints(run_dir / "endpoints.yml", f"http://127.0.0.1:{(ap := free_port())}",
+    actions_port = free_port()
+    endpoints = write_endpoints(run_dir / "endpoints.yml", f"http://127.0.0.1:{actions_port}",
                                 tracker_db=run_dir / "tracker.db")
+    extra = {**test_reports_env(run_dir), **json.loads(os.environ.get("STACK_EXTRA_ENV", "{}"))}
     try:
-        rasa_url, actions_url = start_assistant(stack, free_port(), ap, endpoints, current_model(),
-                                                json.loads(os.environ.get("STACK_EXTRA_ENV", "{}")))
+        rasa_url, actions_url = start_assistant(stack, free_port(), actions_port, endpoints,
+                                                current_model(), extra)
     except BaseException:
         stack.stop()
         raise
     state_file.write_text(json.dumps({"RASA_URL": rasa_url, "ACTIONS_URL": actions_url,
+                                      **{k: extra[k] for k in REPORT_KEYS},
                                       "pids": [p.pid for _, p in stack.procs]}))
 
 
@@ -183,41 +198,65 @@ def cmd_down(state_file: Path) -> None:
     state_file.unlink()
 
 
+def _run_step(what: str, cmd: list[str], env: dict | None = None) -> None:
+    print(f"==> {what}", flush=True)
+    full_env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
+    if subprocess.run(cmd, cwd=ROOT, env=full_env).returncode != 0:
+        raise RuntimeError(f"{what} failed")
+
+
 def cmd_run() -> None:
     """`make run`: everything in the foreground on 127.0.0.1; Ctrl-C stops it all."""
     port = lambda name, default: int(os.environ.get(name, default))  # noqa: E731
     rasa_port, actions_port = port("RASA_PORT", 5005), port("ACTIONS_PORT", 5055)
+    webchat_port, synapse_port = port("WEBCHAT_PORT", 8080), port("SYNAPSE_PORT", 8008)
+    reports_port = port("REPORTS_PORT", 8090)
+    rasa_url = f"http://127.0.0.1:{rasa_port}"
+    bridge_py = str(VENV / "bridge" / "bin" / "python")
     stack = Stack(ROOT / "var" / "logs")
     redis_url = os.environ.get("REDIS_URL")
     endpoints = write_endpoints(ROOT / "var" / "endpoints.yml", f"http://127.0.0.1:{actions_port}",
                                 redis_url=redis_url)
+    synapse = [str(ROOT / "scripts" / "synapse.sh")]
+    shared_env = {"RASA_URL": rasa_url, "REPORTS_PORT": str(reports_port),
+                  "REPORTS_API_URL": f"http://127.0.0.1:{reports_port}", "SYNAPSE_PORT": str(synapse_port)}
 
     def bye(*_):
         print("\n==> stopping all services ...", flush=True)
         stack.stop()
+        subprocess.run(synapse + ["stop"], cwd=ROOT)
         print("==> stopped.", flush=True)
         sys.exit(0)
 
     signal.signal(signal.SIGINT, bye)
     signal.signal(signal.SIGTERM, bye)
     try:
-        for extra in EXTRA_SERVICES:
-            extra(stack, start=True)
+        _run_step("starting the Synapse homeserver", synapse + ["start"], shared_env)
+        _run_step("provisioning rooms and accounts (idempotent)",
+                  [bridge_py, "-m", "matrix_bridge.provision"], shared_env)
+        print("==> starting the Kamtibmas service (bridge, report API, bulletins)", flush=True)
+        bridge = stack.start("bridge", [bridge_py, "-m", "matrix_bridge"], shared_env)
+        wait_http(f"http://127.0.0.1:{reports_port}/health", 60, bridge, "Kamtibmas service")
+        print("==> starting the web chat page", flush=True)
+        webchat = stack.start("webchat", [str(VENV / "rasa" / "bin" / "python"), "-m", "webchat.serve",
+                                          "--port", str(webchat_port), "--rasa-url", rasa_url], shared_env)
+        wait_http(f"http://127.0.0.1:{webchat_port}/", 30, webchat, "web chat page")
         print("==> starting the action server and Rasa", flush=True)
-        rasa_url, actions_url = start_assistant(stack, rasa_port, actions_port, endpoints, current_model())
-        started = [("Rasa (REST + socket.io, --enable-api)", rasa_url),
-                   ("  REST webhook", f"{rasa_url}/webhooks/rest/webhook"),
-                   ("Action server", actions_url),
-                   ("Tracker store", "Redis " + redis_url if redis_url else "SQLite var/rasa/tracker.db")]
-        for extra in EXTRA_SERVICES:
-            started += extra(stack, start=False) or []
+        start_assistant(stack, rasa_port, actions_port, endpoints, current_model(), shared_env)
     except Exception as e:  # noqa: BLE001 - report and stop everything
-        print(f"ERROR: {e}. Logs: var/logs/", file=sys.stderr)
-        stack.stop()
-        sys.exit(1)
+        print(f"ERROR: {e}. Logs: var/logs/ and var/synapse/", file=sys.stderr)
+        bye()
+    rows = [("Web chat page", f"http://127.0.0.1:{webchat_port}"),
+            ("Rasa: REST + socket.io, --enable-api", rasa_url),
+            ("  REST webhook", f"{rasa_url}/webhooks/rest/webhook"),
+            ("Action server", f"http://127.0.0.1:{actions_port}"),
+            ("Tracker store", f"Redis {redis_url}" if redis_url else "SQLite var/rasa/tracker.db"),
+            ("Synapse (Element: this homeserver URL)", f"http://127.0.0.1:{synapse_port}"),
+            ("Kamtibmas report API (token: var/reports.token)", f"http://127.0.0.1:{reports_port}"),
+            ("Operator account", "var/bridge/provision.json")]
     print("\n==> Everything runs on 127.0.0.1 (logs in var/logs/):")
-    for what, where in started:
-        print(f"    {what:40s} {where}")
+    for what, where in rows:
+        print(f"    {what:48s} {where}")
     print("\nPress Ctrl-C to stop everything.", flush=True)
     while True:
         for name, proc in stack.procs:
@@ -226,11 +265,6 @@ def cmd_run() -> None:
                       file=sys.stderr)
                 bye()
         time.sleep(1)
-
-
-# Further services for `make run` (web chat, Synapse, bridge) register here: each is a function
-# (stack, start: bool) -> list of (what, where) rows, called once to start and once to describe.
-EXTRA_SERVICES: list = []
 
 
 if __name__ == "__main__":

@@ -16,9 +16,9 @@ cleanup() { .venv/rasa/bin/python scripts/servers.py down "$state" 2>/dev/null; 
 trap cleanup EXIT INT TERM
 step "start Rasa and the action server (logs: $run_dir/logs)"
 .venv/rasa/bin/python scripts/servers.py up "$state" || { tail -50 "$run_dir"/logs/*.log; exit 1; }
-export RASA_URL=$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['RASA_URL'])" "$state")
-export ACTIONS_URL=$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['ACTIONS_URL'])" "$state")
-
+for k in RASA_URL ACTIONS_URL REPORTS_API_URL REPORTS_TOKEN REPORTS_OUTBOX; do
+  export $k="$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))[sys.argv[2]])" "$state" $k)"
+done
 status=0
 step "tests under .venv/rasa (assistant, knowledge, NLU quality)"
 .venv/rasa/bin/python -m pytest tests/rasa -p no:cacheprovider ${PYTEST_ARGS:-} || status=1
