@@ -61,14 +61,14 @@ def test_markdown_subset(page):
     tags, links, text, _ = render(page, (
         "**Biaya** SIM C *baru* Rp100.000\nbaris dua\n\n- satu\n- dua __tebal__\n1. pertama\n2. kedua\n"
         "Info: https://www.polri.go.id/layanan. dan [Korlantas](https://korlantas.polri.go.id) atau "
-        "[telepon 110](tel:110). nama_intent_biasa tetap"))
-    assert tags.count("STRONG") == 2 and tags.count("EM") == 1
+        "[telepon 110](tel:110). nama_intent_biasa tetap (_catatan_) 2*3*4"))
+    assert tags.count("STRONG") == 2 and tags.count("EM") == 2
     assert tags.count("UL") == 1 and tags.count("OL") == 1 and tags.count("LI") == 4
     assert "BR" in tags
     assert ["https://www.polri.go.id/layanan", "https://www.polri.go.id/layanan", "noopener noreferrer", "_blank"] in links
     assert ["Korlantas", "https://korlantas.polri.go.id/", "noopener noreferrer", "_blank"] in links
     assert ["telepon 110", "tel:110", None, None] in links
-    assert "nama_intent_biasa tetap" in text  # underscores inside words are not italics
+    assert "nama_intent_biasa tetap (catatan) 2*3*4" in text  # no italics inside words/numbers
 
 
 def test_emergency_numbers_always_visible(page):

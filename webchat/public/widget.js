@@ -73,24 +73,26 @@
     if (!/^tel:/.test(href)) { a.target = "_blank"; a.rel = "noopener noreferrer"; }
     return a;
   }
-  // Order matters: markdown link, bare URL, bold, italic.
-  var INLINE = new RegExp(
-    "\\[([^\\]\\n]+)\\]\\(((?:https?:\\/\\/|tel:)[^\\s)]+)\\)" +          // 1,2 [label](url)
-    "|(https?:\\/\\/[^\\s<>\"']*[^\\s<>\"'.,;:!?)\\]])" +                    // 3 bare url
-    "|\\*\\*([^\\n]+?)\\*\\*|__([^\\n]+?)__" +                              // 4,5 bold
-    "|(?:^|(?<=[\\s(]))\\*([^*\\s](?:[^*\\n]*[^*\\s])?)\\*(?![\\w*])" +      // 6 *italic*
-    "|(?:^|(?<=[\\s(]))_([^_\\s](?:[^_\\n]*[^_\\s])?)_(?![\\w_])",           // 7 _italic_
-    "g");
+  // Order matters: markdown link, bare URL, bold, italic. No look-behind (old Android WebViews).
+  var INLINE =
+    "\\[([^\\]\\n]+)\\]\\(((?:https?:\\/\\/|tel:)[^\\s)]+)\\)" +           // 1,2 [label](url)
+    "|(https?:\\/\\/[^\\s<>\"']*[^\\s<>\"'.,;:!?)\\]])" +                     // 3 bare url
+    "|\\*\\*([^\\n]+?)\\*\\*|__([^\\n]+?)__" +                               // 4,5 bold
+    "|(^|[\\s(])\\*([^*\\s](?:[^*\\n]*[^*\\s])?)\\*(?![\\w*])" +              // 6,7 *italic*
+    "|(^|[\\s(])_([^_\\s](?:[^_\\n]*[^_\\s])?)_(?![\\w_])";                      // 8,9 _italic_
   function renderInline(text, parent, depth) {
     var last = 0, m;
-    var re = new RegExp(INLINE.source, "g");
+    var re = new RegExp(INLINE, "g");
     while ((m = re.exec(text)) !== null) {
-      if (m.index > last) parent.appendChild(document.createTextNode(text.slice(last, m.index)));
+      var start = m.index;
+      var prefix = m[6] !== undefined && m[7] !== undefined ? m[6] : m[8] !== undefined && m[9] !== undefined ? m[8] : "";
+      if (start + prefix.length > last) parent.appendChild(document.createTextNode(text.slice(last, start + prefix.length)));
       if (m[1] !== undefined) parent.appendChild(link(m[1], m[2]));
       else if (m[3] !== undefined) parent.appendChild(link(m[3], m[3]));
       else {
-        var el = document.createElement(m[4] !== undefined || m[5] !== undefined ? "strong" : "em");
-        var inner = m[4] !== undefined ? m[4] : m[5] !== undefined ? m[5] : m[6] !== undefined ? m[6] : m[7];
+        var bold = m[4] !== undefined || m[5] !== undefined;
+        var inner = m[4] !== undefined ? m[4] : m[5] !== undefined ? m[5] : m[7] !== undefined ? m[7] : m[9];
+        var el = document.createElement(bold ? "strong" : "em");
         if (depth < 2) renderInline(inner, el, depth + 1); else el.textContent = inner;
         parent.appendChild(el);
       }
