@@ -330,6 +330,8 @@ class KamtibmasBot:
 
     async def _handle_group(self, room_id: str, events: list[dict]) -> None:
         for ev in events:
+            log.debug("handling %s %s from %s in %s (ts %s)", ev.get("type"), ev.get("event_id"),
+                      ev.get("sender"), room_id, ev.get("origin_server_ts"))
             try:
                 await self.handle_event(room_id, ev)
             except Exception:  # noqa: BLE001 - never crash the loop, never show a trace

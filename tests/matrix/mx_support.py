@@ -27,8 +27,11 @@ class MxUser:
         self.client = AsyncClient(hs, user_id, config=AsyncClientConfig(encryption_enabled=False))
         self.since: str | None = None
         self.events: list[tuple[str, dict]] = []  # (room_id, event source) in arrival order
+        self.t0_ms = 0
 
     async def login(self) -> "MxUser":
+        # Only events after login count: joining a room returns some of its older timeline.
+        self.t0_ms = int(time.time() * 1000)
         r = await self.client.login(self.password, device_name="test")
         assert isinstance(r, LoginResponse), r
         s = await self.client.sync(timeout=0)
@@ -64,7 +67,8 @@ class MxUser:
         self.since = r.next_batch
         for room_id, info in r.rooms.join.items():
             for ev in info.timeline.events:
-                self.events.append((room_id, ev.source))
+                if ev.source.get("origin_server_ts", 0) >= self.t0_ms:
+                    self.events.append((room_id, ev.source))
         for room_id in r.rooms.invite:
             self.events.append((room_id, {"type": "invite", "room_id": room_id}))
 
