@@ -129,3 +129,25 @@ async def test_kill_mid_burst_exactly_once(synapse, provisioned, user_factory, t
         if proc.poll() is None:
             proc.terminate()
             proc.wait(20)
+
+
+async def test_bridge_survives_homeserver_restart(synapse, bridge_factory, user_factory, provisioned):
+    """Connection loss: Synapse goes away and comes back; the bridge backs off, resyncs and
+    answers messages sent after the outage."""
+    svc = await bridge_factory()
+    bot_id = svc.cfg.bot_user_id
+    ojol = room(provisioned, "ojol-batang")
+    warga = await user_factory("putus", join=[ojol])
+    m = warga.mark()
+    await warga.text(ojol, "!status LK-2030-100001")
+    await warga.wait_bot_text(ojol, bot_id, "LK-2030-100001", start=m)
+
+    await asyncio.to_thread(synapse.stop)
+    await asyncio.sleep(3)
+    await asyncio.to_thread(synapse.start)
+    await asyncio.sleep(0.5)
+    m = warga.mark()
+    await warga.text(ojol, "!status LK-2030-100002")
+    ev = await warga.wait_bot_text(ojol, bot_id, "LK-2030-100002", start=m, timeout=90)
+    assert "tidak ditemukan" in ev["content"]["body"]
+    assert not svc.sync_task.done()

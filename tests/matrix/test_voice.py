@@ -49,6 +49,14 @@ async def test_voice_relay_both_ways(bridge_factory, user_factory, operator, pro
     _, back2 = await driver.wait_for(_is_bot_audio(ojol, bot_id), start=dm_)
     assert back2["content"]["url"] == second["url"]
 
+    # !jawab #ojol-batang sent as a reply to a voice note already in the operator room
+    third = await operator.upload_audio(b"OggS" + b"\3" * 300)
+    third_id = await operator.send(oproom, third)  # no target yet: stays among operators
+    dm_ = driver.mark()
+    await operator.text(oproom, "!jawab #ojol-batang", **{"m.relates_to": {"m.in_reply_to": {"event_id": third_id}}})
+    _, back3 = await driver.wait_for(_is_bot_audio(ojol, bot_id), start=dm_)
+    assert back3["content"]["url"] == third["url"]
+
     # A non-operator cannot use !jawab
     staff = await user_factory("staf")
     await svc.bot.client.room_invite(oproom, staff.user_id)
