@@ -171,6 +171,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--community", action="append", help="community room alias localpart (default: ojol-batang)")
     p.add_argument("--synapse-dir", default=os.environ.get("SYNAPSE_DIR", str(synapse_ctl.REPO / "var" / "synapse")))
     a = p.parse_args(argv)
+    import logging
+    logging.getLogger("nio.responses").setLevel(logging.CRITICAL)  # noisy schema warnings
     cfg = load_config(a.config)
     secret = os.environ.get("SYNAPSE_REGISTRATION_SECRET") or synapse_ctl.shared_secret(Path(a.synapse_dir))
     rec = asyncio.run(provision(cfg, secret, operators=a.operator, community=a.community))
