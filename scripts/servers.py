@@ -59,6 +59,10 @@ def wait_http(url: str, timeout: float, proc: subprocess.Popen | None = None, wh
 
 
 def current_model() -> Path:
+    """RASA_MODEL if set (the model a test run just trained), else the model the current
+    config, domain and data map to (scripts/train.sh --path)."""
+    if os.environ.get("RASA_MODEL"):
+        return Path(os.environ["RASA_MODEL"]).resolve()
     out = subprocess.run([str(ROOT / "scripts" / "train.sh"), "--path"], capture_output=True,
                          text=True, check=True).stdout.strip()
     return ROOT / out
