@@ -8,6 +8,7 @@ checks, without loading the model a second time.
 from __future__ import annotations
 
 import json
+import re
 import urllib.parse
 import urllib.request
 import uuid
@@ -36,8 +37,12 @@ def turns(steps):
     return out
 
 
+ENTITY_MARKUP = re.compile(r"\[([^\]]+)\](?:\{[^}]*\}|\([^)]*\))")
+
+
 def message_for(step):
-    text = (step.get("user") or "").strip()
+    """The text a user types: entity annotations like [sim A]{"entity": ...} become plain text."""
+    text = ENTITY_MARKUP.sub(r"\1", (step.get("user") or "").strip())
     if text:
         return text
     entities = step.get("entities") or []
