@@ -35,7 +35,7 @@ class UnknownWordsDamper(GraphComponent):
     def get_default_config() -> Dict[Text, Any]:
         return {
             # below this share of known words the confidences are scaled down
-            "min_known_ratio": 0.5,
+            "min_known_ratio": 0.3,
             # rapidfuzz ratio (0-100) for a spelling variant to count as known
             "fuzzy_cutoff": 80,
         }
