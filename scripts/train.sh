@@ -21,7 +21,8 @@ if [ -f "$model" ] && [ -z "${FORCE:-}" ]; then
 fi
 echo "==> training $model (data, domain or config changed; a few minutes on 2 cores)"
 start=$(date +%s)
-export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}" SQLALCHEMY_SILENCE_UBER_WARNING=1 TF_CPP_MIN_LOG_LEVEL=2
+export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}" SQLALCHEMY_SILENCE_UBER_WARNING=1 TF_CPP_MIN_LOG_LEVEL=2 \
+       PYTHONWARNINGS="ignore::DeprecationWarning"   # library deprecation noise, not ours
 .venv/rasa/bin/rasa train --config rasa_project/config.yml --domain rasa_project/domain \
   --data data --out models --fixed-model-name "$name" --num-threads 2
 secs=$(( $(date +%s) - start ))
