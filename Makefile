@@ -19,9 +19,8 @@ help:
 setup:
 	@scripts/setup.sh
 
-run: setup
-	@scripts/train.sh
-	@$(RASA_PY) scripts/servers.py run
+run:
+	@scripts/run.sh
 
 test:
 	@scripts/test.sh
