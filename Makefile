@@ -13,7 +13,7 @@ help:
 	@echo "make validate  rasa data validate + knowledge and NLU checks (file and line)"
 	@echo "make eval      NLU report on the hold-out set, compared with the previous report"
 	@echo "make review    export low-confidence user messages for labelling"
-	@echo "make bench     measure latency, throughput and memory; writes reports/bench/"
+	@echo "make bench     measure latency, throughput and memory; writes out/bench/"
 	@echo "make clean     remove models, runtime state and caches (keeps venvs)"
 
 setup:
@@ -46,5 +46,5 @@ bench: setup
 	@scripts/bench.sh
 
 clean:
-	rm -rf models var .pytest_cache reports/eval reports/bench reports/artifacts
+	rm -rf models var out .pytest_cache
 	find . -name __pycache__ -not -path './.venv/*' -prune -exec rm -rf {} +

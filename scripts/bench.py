@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """`make bench`: latency, throughput and memory of the assistant, measured in one run against
 real servers started here (Rasa + action server on free ports, SQLite tracker store).
-Writes reports/bench/assistant.json. Numbers on shared 2-core machines are noisy: compare the
+Writes out/bench/assistant.json. Numbers on shared 2-core machines are noisy: compare the
 ratios inside one run rather than absolute values across runs."""
 from __future__ import annotations
 
@@ -51,7 +51,7 @@ def timed(fn, n):
 
 
 def main() -> None:
-    out_dir = servers.ROOT / "reports" / "bench"
+    out_dir = servers.ROOT / "out" / "bench"
     out_dir.mkdir(parents=True, exist_ok=True)
     run_dir = Path(tempfile.mkdtemp(prefix="bench-"))
     stack = servers.Stack(run_dir / "logs")

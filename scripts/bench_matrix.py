@@ -8,7 +8,7 @@
   the last room's message arrived at a listening member.
 
 Starts its own temporary Synapse (test profile) and runs the bridge in-process. Prints and writes
-JSON to reports/bench/matrix.json.
+JSON to out/bench/matrix.json.
 """
 from __future__ import annotations
 
@@ -140,7 +140,7 @@ def main() -> int:
     p = argparse.ArgumentParser()
     p.add_argument("--n", type=int, default=int(os.environ.get("BENCH_N", "50")))
     p.add_argument("--rooms", type=int, default=100)
-    p.add_argument("--out", default=str(ROOT / "reports" / "bench" / "matrix.json"))
+    p.add_argument("--out", default=str(ROOT / "out" / "bench" / "matrix.json"))
     a = p.parse_args()
     res = asyncio.run(bench(a.n, a.rooms, os.environ.get("RASA_URL")))
     out = Path(a.out)

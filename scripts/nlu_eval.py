@@ -5,14 +5,14 @@ Sends every hold-out message (tests/nlu/holdout.yml) to a running Rasa server
 (--rasa-url, else $RASA_URL, else http://127.0.0.1:5005). If none answers, it starts one
 with scripts/servers.py (about two minutes) and stops it afterwards.
 
-Writes reports/eval/<UTC timestamp>/:
+Writes out/eval/<UTC timestamp>/:
   metrics.json         topic/intent accuracy, refusal recall, false-refusal rate, per intent P/R/F1
   per_intent.csv       precision, recall, F1, support per intent
   confusion.png        confusion matrix (expected x predicted intent)
   misclassified.yml    hold-out messages predicted wrongly (expected, predicted, confidence)
   comparison.md        what improved / broke since the previous report
   report.md            human summary (numbers, thresholds, comparison, errors)
-and reports/eval/holdout-latest.json (same numbers as metrics.json, without per-message rows).
+and out/eval/holdout-latest.json (same numbers as metrics.json, without per-message rows).
 Exit status: 0, or 1 with --strict when a quality threshold is not met.
 """
 from __future__ import annotations
@@ -182,7 +182,7 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--holdout", default=str(ROOT / "tests" / "nlu" / "holdout.yml"))
     ap.add_argument("--rasa-url", default=os.environ.get("RASA_URL", "http://127.0.0.1:5005"))
-    ap.add_argument("--out", default=str(ROOT / "reports" / "eval"))
+    ap.add_argument("--out", default=str(ROOT / "out" / "eval"))
     ap.add_argument("--no-start", action="store_true", help="fail instead of starting a server")
     ap.add_argument("--strict", action="store_true", help="exit 1 when a threshold is not met")
     args = ap.parse_args(argv)

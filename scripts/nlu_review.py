@@ -2,7 +2,7 @@
 """Trainers' review loop: export unclear real user messages, label them, merge them back.
 
   nlu_review.py export [--db var/rasa/tracker.db | --redis redis://...] [--threshold 0.6]
-                       [--since 2026-01-01] [--out reports/review/review-<time>.yml|.csv]
+                       [--since 2026-01-01] [--out out/review/review-<time>.yml|.csv]
       Reads user messages from the tracker store (Rasa SQLTrackerStore table `events`, SQLite
       by default; Redis when --redis or $REDIS_URL is given) and writes those that hit
       nlu_fallback or scored below --threshold into a review file (YAML or CSV), with the
@@ -156,7 +156,7 @@ def cmd_export(args) -> int:
     known = {normalise(e.text) for e in read_dir(Path(args.data)) if e.kind == "intent"}
     items = [c for c in candidates(events, args.threshold) if normalise(c["text"]) not in known]
     items.sort(key=lambda c: (-c["count"], c["confidence"]))
-    out = Path(args.out or ROOT / "reports" / "review" /
+    out = Path(args.out or ROOT / "out" / "review" /
                f"review-{dt.datetime.utcnow().strftime('%Y%m%dT%H%M%SZ')}.yml")
     write_review(items, out)
     print(f"{len(items)} pesan untuk ditinjau dari {source} -> {out}")

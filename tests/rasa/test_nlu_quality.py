@@ -3,7 +3,7 @@
 Every hold-out message goes through the real trained model (`/model/parse` of the shared Rasa
 server). Fails when topic accuracy < 0.92, refusal recall < 0.95 or false-refusal rate > 0.03.
 The numbers and the misclassified messages are printed and written to
-reports/eval/holdout-latest.json. The hold-out set is written by a different person than the
+out/eval/holdout-latest.json. The hold-out set is written by a different person than the
 training data and is never copied into data/nlu/.
 """
 from __future__ import annotations
@@ -35,7 +35,7 @@ def holdout_rows(rasa_url):
 def test_holdout_quality(holdout_rows):
     summary = summarise(holdout_rows)
     wrong = misclassified(holdout_rows)
-    out_dir = ROOT / "reports" / "eval"
+    out_dir = ROOT / "out" / "eval"
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "holdout-latest.json").write_text(json.dumps(
         {"source": "tests/rasa/test_nlu_quality.py", "holdout": str(HOLDOUT.relative_to(ROOT)),

@@ -29,7 +29,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
-ARTIFACTS = REPO / "reports" / "artifacts"
+ARTIFACTS = REPO / "out" / "artifacts"
 CHROMIUM = os.environ.get("CHROMIUM_BIN", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("CHROMEDRIVER_BIN", "/usr/bin/chromedriver")
 MOBILE = {"width": 390, "height": 844, "pixelRatio": 2}
