@@ -231,51 +231,48 @@ class ValidateLaporForm(FormValidationAction):
                                       "\"banjir\", atau \"lainnya\".")
         return {"jenis_kejadian": None}
 
+    # Free-text answers: (slot, minimum length, maximum length, "too short" and "too long" prompts).
+    FREE_TEXT = {
+        "lokasi_kejadian": (3, schema.MAX_LOKASI,
+                            "Mohon tuliskan lokasi kejadian lebih jelas, misalnya nama jalan, "
+                            "desa/kelurahan, atau patokan terdekat.",
+                            f"Lokasinya terlalu panjang. Mohon singkat saja (maksimal {schema.MAX_LOKASI} "
+                            "karakter); detailnya bisa ditulis di keterangan kejadian."),
+        "waktu_kejadian": (1, schema.MAX_WAKTU,
+                           "Mohon tuliskan kapan kejadiannya, misalnya \"barusan\" atau \"tadi pukul 14.00\".",
+                           f"Mohon tuliskan waktunya singkat saja (maksimal {schema.MAX_WAKTU} karakter), "
+                           "misalnya \"kemarin pukul 21.00\"."),
+        "deskripsi_kejadian": (5, schema.MAX_DESKRIPSI,
+                               "Mohon ceritakan kejadiannya sedikit lebih lengkap: apa yang terjadi, siapa "
+                               "yang terlibat, dan apakah ada korban.",
+                               f"Keterangannya terlalu panjang (maksimal {schema.MAX_DESKRIPSI} karakter). "
+                               "Mohon diringkas."),
+    }
+
+    def _free_text(self, slot: Text, slot_value: Any, dispatcher: CollectingDispatcher) -> Dict[Text, Any]:
+        if slot_value is None:  # a reset (new report / cancel), not an answer: nothing to say
+            return {slot: None}
+        min_len, max_len, too_short, too_long = self.FREE_TEXT[slot]
+        teks = str(slot_value or "").strip()
+        if _is_payload(teks) or len(teks) < min_len:
+            dispatcher.utter_message(text=too_short)
+            return {slot: None}
+        if len(teks) > max_len:
+            dispatcher.utter_message(text=too_long)
+            return {slot: None}
+        return {slot: teks}
+
     def validate_lokasi_kejadian(self, slot_value: Any, dispatcher: CollectingDispatcher,
                                  tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
-        if slot_value is None:  # a reset (new report / cancel), not an answer: nothing to say
-            return {"lokasi_kejadian": None}
-        teks = str(slot_value or "").strip()
-        if _is_payload(teks) or len(teks) < 3:
-            dispatcher.utter_message(text="Mohon tuliskan lokasi kejadian lebih jelas, misalnya nama "
-                                          "jalan, desa/kelurahan, atau patokan terdekat.")
-            return {"lokasi_kejadian": None}
-        if len(teks) > schema.MAX_LOKASI:
-            dispatcher.utter_message(text=f"Lokasinya terlalu panjang. Mohon singkat saja (maksimal "
-                                          f"{schema.MAX_LOKASI} karakter); detailnya bisa ditulis di "
-                                          "keterangan kejadian.")
-            return {"lokasi_kejadian": None}
-        return {"lokasi_kejadian": teks}
+        return self._free_text("lokasi_kejadian", slot_value, dispatcher)
 
     def validate_waktu_kejadian(self, slot_value: Any, dispatcher: CollectingDispatcher,
                                 tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
-        if slot_value is None:  # a reset (new report / cancel), not an answer: nothing to say
-            return {"waktu_kejadian": None}
-        teks = str(slot_value or "").strip()
-        if _is_payload(teks) or not teks:
-            dispatcher.utter_message(text="Mohon tuliskan kapan kejadiannya, misalnya \"barusan\" atau "
-                                          "\"tadi pukul 14.00\".")
-            return {"waktu_kejadian": None}
-        if len(teks) > schema.MAX_WAKTU:
-            dispatcher.utter_message(text=f"Mohon tuliskan waktunya singkat saja (maksimal "
-                                          f"{schema.MAX_WAKTU} karakter), misalnya \"kemarin pukul 21.00\".")
-            return {"waktu_kejadian": None}
-        return {"waktu_kejadian": teks}
+        return self._free_text("waktu_kejadian", slot_value, dispatcher)
 
     def validate_deskripsi_kejadian(self, slot_value: Any, dispatcher: CollectingDispatcher,
                                     tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
-        if slot_value is None:  # a reset (new report / cancel), not an answer: nothing to say
-            return {"deskripsi_kejadian": None}
-        teks = str(slot_value or "").strip()
-        if _is_payload(teks) or len(teks) < 5:
-            dispatcher.utter_message(text="Mohon ceritakan kejadiannya sedikit lebih lengkap: apa yang "
-                                          "terjadi, siapa yang terlibat, dan apakah ada korban.")
-            return {"deskripsi_kejadian": None}
-        if len(teks) > schema.MAX_DESKRIPSI:
-            dispatcher.utter_message(text=f"Keterangannya terlalu panjang (maksimal {schema.MAX_DESKRIPSI} "
-                                          "karakter). Mohon diringkas.")
-            return {"deskripsi_kejadian": None}
-        return {"deskripsi_kejadian": teks}
+        return self._free_text("deskripsi_kejadian", slot_value, dispatcher)
 
 
 class ActionLaporKirim(Action):
