@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import json
+import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -84,6 +86,11 @@ def main() -> None:
         result["ratios"] = {
             "webhook_p50_over_parse_p50": round(result["webhook_sequential"]["p50_ms"]
                                                 / result["parse"]["p50_ms"], 2)}
+        matrix_bench = servers.ROOT / "scripts" / "bench_matrix.py"
+        if matrix_bench.exists():  # needs this Rasa for the question -> reply latency in a room
+            print("==> Matrix: reply latency in a room, bulletin fan-out to 100 rooms", flush=True)
+            subprocess.run([str(servers.VENV / "bridge" / "bin" / "python"), str(matrix_bench)],
+                           cwd=servers.ROOT, env={**os.environ, "RASA_URL": rasa}, check=False)
         last = servers.ROOT / "models" / "last-train.json"
         if last.exists():
             result["last_training"] = json.loads(last.read_text())

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# `make bench`: assistant numbers, then the Matrix numbers when the bridge benchmark exists.
+# `make bench`: assistant latency/throughput/memory, then (with the same Rasa running) the Matrix
+# reply latency and bulletin fan-out. Writes out/bench/assistant.json and out/bench/matrix.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-.venv/rasa/bin/python scripts/bench.py
-if [ -f scripts/bench_matrix.py ]; then .venv/bridge/bin/python scripts/bench_matrix.py; fi
+exec .venv/rasa/bin/python scripts/bench.py
