@@ -21,7 +21,7 @@ from reports.masking import mask_report
 from reports.store import ReportNotFound, TransitionInvalid
 
 from .config import PREFIX
-from .sessions import SESSION_KEY
+from .keys import SESSION, SETTINGS, STORE
 
 log = logging.getLogger("dashboard.reports")
 DEFAULT_LIMIT = 5000
@@ -63,7 +63,7 @@ async def list_reports(request: web.Request) -> web.Response:
     f = filter_of(request)
     limit = _int(request, "limit", DEFAULT_LIMIT, 1, query.MAX_LIMIT)
     offset = _int(request, "offset", 0, 0, 10**9)
-    store, sla = request.app["store"], request.app["settings"].sla_hours
+    store, sla = request.app[STORE], request.app[SETTINGS].sla_hours
     total, rows = await _in_thread(query.search, store, f, limit, offset)
     now = datetime.now(query.WIB)
     resp = web.json_response({"reports": [present(r, sla, now) for r in rows], "total": total,
@@ -73,14 +73,14 @@ async def list_reports(request: web.Request) -> web.Response:
 
 
 async def get_report(request: web.Request) -> web.Response:
-    row = await _in_thread(query.detail, request.app["store"], request.match_info["id"])
+    row = await _in_thread(query.detail, request.app[STORE], request.match_info["id"])
     if row is None:
         return web.json_response({"error": "not_found", "pesan": "Laporan tidak ditemukan."}, status=404)
-    return web.json_response(present(row, request.app["settings"].sla_hours))
+    return web.json_response(present(row, request.app[SETTINGS].sla_hours))
 
 
 async def set_status(request: web.Request) -> web.Response:
-    session = request[SESSION_KEY]
+    session = request[SESSION]
     rid = request.match_info["id"].strip().upper()
     try:
         body = await request.json()
@@ -101,7 +101,7 @@ async def set_status(request: web.Request) -> web.Response:
     if alasan and len(alasan) > MAX_ALASAN:
         return web.json_response({"error": "invalid", "field": "alasan",
                                   "pesan": f"Alasan terlalu panjang (maksimal {MAX_ALASAN} karakter)."}, status=400)
-    store = request.app["store"]
+    store = request.app[STORE]
     try:
         before = await _in_thread(store.get, rid)
         report = await _in_thread(store.update_status, rid, status, session.user_id, alasan=alasan)
@@ -113,7 +113,7 @@ async def set_status(request: web.Request) -> web.Response:
     if changed:
         log.info("%s: %s -> %s by %s (dashboard)", rid, before and before.get("status"), status, session.user_id)
     row = await _in_thread(query.detail, store, rid)
-    out = present(row, request.app["settings"].sla_hours)
+    out = present(row, request.app[SETTINGS].sla_hours)
     out["berubah"] = changed
     out["pesan"] = (f"{rid}: status sekarang {schema.STATUS[report['status']]}. Pelapor akan diberi kabar."
                     if changed else f"{rid} sudah berstatus {schema.STATUS[report['status']]}.")
@@ -122,12 +122,12 @@ async def set_status(request: web.Request) -> web.Response:
 
 async def statistik(request: web.Request) -> web.Response:
     f = filter_of(request)
-    sla = request.app["settings"].sla_hours
-    return web.json_response(await _in_thread(query.stats, request.app["store"], f, sla))
+    sla = request.app[SETTINGS].sla_hours
+    return web.json_response(await _in_thread(query.stats, request.app[STORE], f, sla))
 
 
 async def versi(request: web.Request) -> web.Response:
-    return web.json_response({"versi": await _in_thread(query.version, request.app["store"])})
+    return web.json_response({"versi": await _in_thread(query.version, request.app[STORE])})
 
 
 def add_routes(r: web.UrlDispatcher) -> None:

@@ -29,6 +29,7 @@ from reports import schema
 
 from . import api_auth, api_reports, export
 from .config import PREFIX, Settings
+from .keys import AUTH, SESSIONS, SETTINGS, STORE
 from .matrix_auth import MatrixAuth
 from .sessions import SessionStore, guard
 
@@ -82,7 +83,7 @@ async def _health(request: web.Request) -> web.Response:
 
 
 async def _konfigurasi(request: web.Request) -> web.Response:
-    s: Settings = request.app["settings"]
+    s: Settings = request.app[SETTINGS]
     return web.json_response({
         "peta": {"tile_url": s.tile_url or None, "atribusi": s.tile_attribution,
                  "pusat": list(s.map_center)},
@@ -97,7 +98,7 @@ async def _sweeper(app: web.Application):
         while True:
             await asyncio.sleep(60)
             try:
-                await app["sessions"].sweep()
+                await app[SESSIONS].sweep()
             except Exception:  # noqa: BLE001
                 log.exception("session sweep failed")
     task = asyncio.create_task(loop())
@@ -105,7 +106,7 @@ async def _sweeper(app: web.Application):
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await task
-    await app["sessions"].end_all()
+    await app[SESSIONS].end_all()
 
 
 def make_app(store, settings: Settings, auth: Optional[MatrixAuth] = None) -> web.Application:
@@ -113,10 +114,10 @@ def make_app(store, settings: Settings, auth: Optional[MatrixAuth] = None) -> we
     auth = auth or MatrixAuth(settings.homeserver, settings.operator_alias, settings.operator_level)
     app = web.Application(middlewares=[_headers_middleware(content_security_policy(settings)), guard],
                           client_max_size=64 * 1024)
-    app["store"] = store
-    app["settings"] = settings
-    app["auth"] = auth
-    app["sessions"] = SessionStore(settings, auth)
+    app[STORE] = store
+    app[SETTINGS] = settings
+    app[AUTH] = auth
+    app[SESSIONS] = SessionStore(settings, auth)
     app.cleanup_ctx.append(_sweeper)
     r = app.router
     r.add_get(PREFIX, _redirect)

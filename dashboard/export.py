@@ -16,6 +16,7 @@ from reports import query
 
 from .api_reports import _in_thread, filter_of, present
 from .config import PREFIX
+from .keys import SETTINGS, STORE
 
 COLUMNS = ("id", "dibuat", "jenis", "jenis_label", "status", "status_label", "kanal", "lokasi", "lat", "lon",
            "waktu", "deskripsi", "pelapor", "pelapor_nama", "alasan", "ditangani_oleh", "tanggapan_pertama",
@@ -49,9 +50,9 @@ def _flat(r: dict) -> dict:
 
 async def _rows(request: web.Request):
     f = filter_of(request)
-    total, rows = await _in_thread(query.search, request.app["store"], f, query.MAX_LIMIT, 0)
+    total, rows = await _in_thread(query.search, request.app[STORE], f, query.MAX_LIMIT, 0)
     now = datetime.now(query.WIB)
-    sla = request.app["settings"].sla_hours
+    sla = request.app[SETTINGS].sla_hours
     return total, [present(r, sla, now) for r in rows]
 
 

@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from .config import PREFIX, Settings
+from .keys import SESSION, SESSIONS
 from .matrix_auth import LoginRefused, MatrixAuth, MatrixLogin
 
 log = logging.getLogger("dashboard.sessions")
@@ -146,7 +147,6 @@ def _deny(status: int, kode: str, pesan: str) -> web.Response:
     return web.json_response({"error": kode, "pesan": pesan}, status=status)
 
 
-SESSION_KEY = "operator_session"
 
 
 @web.middleware
@@ -159,7 +159,7 @@ async def guard(request: web.Request, handler):
         return _deny(403, "csrf", "Permintaan ditolak: asal halaman tidak dikenal.")
     if path in PUBLIC_API:
         return await handler(request)
-    store: SessionStore = request.app["sessions"]
+    store: SessionStore = request.app[SESSIONS]
     session = await store.get(request.cookies.get(COOKIE))
     if session is None:
         resp = _deny(401, "belum_masuk", "Sesi tidak ada atau sudah berakhir. Silakan masuk lagi.")
@@ -170,5 +170,5 @@ async def guard(request: web.Request, handler):
         token = request.headers.get("X-CSRF-Token", "")
         if not hmac.compare_digest(token.encode(), session.csrf.encode()):
             return _deny(403, "csrf", "Permintaan ditolak: token keamanan tidak cocok. Muat ulang halaman.")
-    request[SESSION_KEY] = session
+    request[SESSION] = session
     return await handler(request)

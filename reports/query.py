@@ -96,21 +96,29 @@ def _bound(value: Optional[str], key: str, end: bool) -> Optional[str]:
     return _iso(dt)
 
 
+def _one(params: Mapping[str, Any], key: str) -> Optional[str]:
+    """A single-valued parameter (the last one when repeated, as lists come from getall())."""
+    value = params.get(key)
+    if isinstance(value, (list, tuple)):
+        value = value[-1] if value else None
+    return None if value is None else str(value)
+
+
 def parse_filter(params: Mapping[str, Any]) -> Filter:
     """Build a Filter from query parameters: status, jenis, kanal (comma-separated or repeated),
     dari, sampai (days or ISO times), q (text), koordinat (ya/tidak). Raises FilterInvalid."""
-    q = str(params.get("q") or "").strip() or None
+    q = (_one(params, "q") or "").strip() or None
     if q and len(q) > MAX_QUERY:
         raise FilterInvalid("q", f"Kata pencarian terlalu panjang (maksimal {MAX_QUERY} karakter).")
-    koor = str(params.get("koordinat") or "").strip().lower()
+    koor = (_one(params, "koordinat") or "").strip().lower()
     if koor and koor not in ("ya", "tidak", "1", "0", "true", "false"):
         raise FilterInvalid("koordinat", "Nilai koordinat harus 'ya' atau 'tidak'.")
     f = Filter(
         status=_multi(params, "status", schema.STATUS, "Status"),
         jenis=_multi(params, "jenis", schema.JENIS, "Jenis kejadian"),
         kanal=_multi(params, "kanal", schema.KANAL, "Kanal"),
-        dari=_bound(params.get("dari"), "dari", end=False),
-        sampai=_bound(params.get("sampai"), "sampai", end=True),
+        dari=_bound(_one(params, "dari"), "dari", end=False),
+        sampai=_bound(_one(params, "sampai"), "sampai", end=True),
         q=q,
         koordinat=None if not koor else koor in ("ya", "1", "true"),
     )
