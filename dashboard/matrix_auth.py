@@ -37,7 +37,10 @@ NOT_OPERATOR = LoginRefused(403, "bukan_operator",
                             "#operator-polres). Hubungi admin Matrix bila seharusnya bisa masuk.")
 UNAVAILABLE = LoginRefused(503, "matrix_tidak_tersedia",
                            "Server Matrix tidak bisa dihubungi. Coba lagi sebentar lagi.")
-RATE_LIMITED = LoginRefused(429, "terlalu_sering", "Terlalu banyak percobaan masuk. Tunggu sebentar lalu coba lagi.")
+RATE_LIMITED = LoginRefused(429, "terlalu_sering",
+                            "Terlalu banyak percobaan masuk. Tunggu sebentar lalu coba lagi.")
+NO_ROOM = LoginRefused(503, "ruang_operator_tidak_ada",
+                       "Ruang operator belum ada di server Matrix. Hubungi admin (provisioning).")
 
 
 @dataclass
@@ -95,8 +98,8 @@ class MatrixAuth:
         if login.power_level < self.min_level:
             await self.logout(login.access_token)
             raise NOT_OPERATOR
-        status, prof = await self._call("GET", f"/_matrix/client/v3/profile/{quote(login.user_id)}/displayname",
-                                        token=login.access_token)
+        status, prof = await self._call(
+            "GET", f"/_matrix/client/v3/profile/{quote(login.user_id)}/displayname", token=login.access_token)
         if status == 200:
             login.display_name = prof.get("displayname")
         return login
@@ -107,7 +110,7 @@ class MatrixAuth:
                 "GET", f"/_matrix/client/v3/directory/room/{quote(self.alias, safe='')}", token=token)
             if status != 200 or not body.get("room_id"):
                 log.error("operator room %s not resolvable (%s %s)", self.alias, status, body)
-                raise UNAVAILABLE
+                raise NO_ROOM if status == 404 else UNAVAILABLE
             self._room_id = body["room_id"]
         return self._room_id
 

@@ -26,7 +26,7 @@ def store(tmp_path):
 
 
 @pytest.fixture
-def make_dash(synapse, store):
+def make_dash(synapse, provisioned, store):
     from dashboard import config
     servers = []
 

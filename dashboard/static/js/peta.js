@@ -25,7 +25,7 @@
     if (map) return;
     var p = cfg.peta || {};
     var pusat = p.pusat || [-6.9086, 109.7303, 11];
-    map = L.map("peta", { preferCanvas: false, worldCopyJump: true }).setView([pusat[0], pusat[1]], pusat[2]);
+    map = L.map("peta", { minZoom: 3, maxZoom: 19, worldCopyJump: true }).setView([pusat[0], pusat[1]], pusat[2]);
     if (p.tile_url) {
       L.tileLayer(p.tile_url, { maxZoom: 19, attribution: p.atribusi || "" }).addTo(map);
     } else {

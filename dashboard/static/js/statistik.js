@@ -6,6 +6,9 @@
   var D = window.Dasbor;
   var chart = null;
 
+  var BULAN = ["Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"];
+  function tanggal(ts) { var d = new Date(ts * 1000); return d.getUTCDate() + " " + BULAN[d.getUTCMonth()]; }
+
   function hariKeDetik(h) { return Date.UTC(+h.slice(0, 4), +h.slice(5, 7) - 1, +h.slice(8, 10)) / 1000; }
 
   function grafik(st, cfg) {
@@ -28,7 +31,10 @@
     chart = new uPlot({
       width: width, height: 260, series: series, tzDate: function (ts) { return uPlot.tzDate(new Date(ts * 1000), "Etc/UTC"); },
       scales: { x: { time: true }, y: { range: function (u, min, max) { return [0, Math.max(1, max)]; } } },
-      axes: [{}, { label: "laporan" }], legend: { live: false }
+      axes: [{ space: 60, incrs: [86400, 2 * 86400, 7 * 86400, 14 * 86400, 30 * 86400],
+               values: function (u, splits) { return splits.map(tanggal); } },
+             { label: "laporan" }],
+      legend: { live: false }
     }, data, box);
   }
 
