@@ -37,6 +37,7 @@
   function muat() {
     if (memuat) return Promise.resolve();
     memuat = true;
+    delete document.body.dataset.siap;
     var qs = queryString();
     ekspor(qs);
     var sfx = qs ? "?" + qs : "";
@@ -50,12 +51,13 @@
         $("jumlah-sla").hidden = !st.sla.jumlah;
         $("jumlah-sla").textContent = st.sla.jumlah + " terbuka > " + String(st.sla.jam).replace(".", ",") + " jam";
         $("diperbarui").textContent = "diperbarui " + new Date().toLocaleTimeString("id-ID");
-        D.petaIsi(list.reports);
+        var peta = D.petaIsi(list.reports);
         D.daftarIsi(list.reports, cfg);
         D.statistikIsi(st, cfg);
-        document.body.dataset.siap = "1";
         document.body.dataset.sla = String(sla);
+        return peta;
       })
+      .then(function () { document.body.dataset.siap = "1"; })
       .catch(function (e) { if (e.status !== 401) $("jumlah-laporan").textContent = e.message; })
       .then(function () { memuat = false; });
   }

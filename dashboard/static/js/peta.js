@@ -5,7 +5,7 @@
 (function () {
   "use strict";
   var D = window.Dasbor;
-  var map = null, cluster = null, fitted = false;
+  var map = null, cluster = null, fitted = false, selesaiMuat = null;
   var TERTUTUP = { selesai: true, ditolak: true };
 
   function popup(r) {
@@ -32,7 +32,10 @@
       document.getElementById("peta").classList.add("tanpa-ubin");
     }
     L.control.scale({ imperial: false, metric: true }).addTo(map);
-    cluster = L.markerClusterGroup({ showCoverageOnHover: false, maxClusterRadius: 50, chunkedLoading: true });
+    cluster = L.markerClusterGroup({
+      showCoverageOnHover: false, maxClusterRadius: 50, chunkedLoading: true,
+      chunkProgress: function (done, total) { if (done >= total && selesaiMuat) { selesaiMuat(); selesaiMuat = null; } }
+    });
     map.addLayer(cluster);
     legenda(cfg);
   };
@@ -56,8 +59,9 @@
     box.appendChild(s);
   }
 
+  /* Returns a promise that resolves when every marker is in the cluster layer (chunked loading). */
   D.petaIsi = function (reports) {
-    if (!map) return;
+    if (!map) return Promise.resolve();
     cluster.clearLayers();
     var markers = [], tanpa = 0;
     reports.forEach(function (r) {
@@ -72,15 +76,19 @@
       m.laporanId = r.id;
       markers.push(m);
     });
+    var selesai = new Promise(function (resolve) { selesaiMuat = resolve; });
+    if (!markers.length) { selesaiMuat(); selesaiMuat = null; }
     cluster.addLayers(markers);
     var el = document.getElementById("peta");
     el.dataset.titik = String(markers.length);
     document.getElementById("tanpa-koordinat").textContent = tanpa
       ? tanpa + " laporan tanpa koordinat tidak tampil di peta (lihat tab Daftar)." : "";
     if (markers.length && !fitted) {
-      map.fitBounds(cluster.getBounds(), { padding: [30, 30], maxZoom: 15 });
+      map.fitBounds(L.latLngBounds(markers.map(function (m) { return m.getLatLng(); })),
+        { padding: [30, 30], maxZoom: 15 });
       fitted = true;
     }
+    return selesai;
   };
 
   D.petaUlangBingkai = function () { fitted = false; };
