@@ -123,7 +123,9 @@ async def set_status(request: web.Request) -> web.Response:
 async def statistik(request: web.Request) -> web.Response:
     f = filter_of(request)
     sla = request.app[SETTINGS].sla_hours
-    return web.json_response(await _in_thread(query.stats, request.app[STORE], f, sla))
+    resp = web.json_response(await _in_thread(query.stats, request.app[STORE], f, sla))
+    resp.enable_compression()
+    return resp
 
 
 async def versi(request: web.Request) -> web.Response:
