@@ -22,7 +22,8 @@ async def login(request: web.Request) -> web.Response:
         body = None
     if not isinstance(body, dict) or not isinstance(body.get("user"), str) \
             or not isinstance(body.get("password"), str):
-        return web.json_response({"error": "invalid", "pesan": "Isi nama pengguna dan kata sandi."}, status=400)
+        return web.json_response({"error": "invalid", "pesan": "Isi nama pengguna dan kata sandi."},
+                                 status=400)
     try:
         mx = await request.app[AUTH].login(body["user"], body["password"])
     except LoginRefused as exc:

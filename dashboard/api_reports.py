@@ -44,15 +44,20 @@ def filter_of(request: web.Request) -> query.Filter:
         return query.parse_filter(params)
     except query.FilterInvalid as exc:
         raise web.HTTPBadRequest(text=web.json_response(exc.to_dict()).text,
-                                 content_type="application/json")
+                                 content_type="application/json") from exc
 
 
 def _int(request: web.Request, key: str, default: int, lo: int, hi: int) -> int:
     try:
         return max(lo, min(hi, int(request.query.get(key, default))))
-    except ValueError:
-        raise web.HTTPBadRequest(text=f'{{"error": "invalid", "field": "{key}", '
-                                      '"pesan": "Angka tidak valid."}', content_type="application/json")
+    except ValueError as exc:
+        raise web.HTTPBadRequest(text=web.json_response({"error": "invalid", "field": key,
+                                                         "pesan": "Angka tidak valid."}).text,
+                                 content_type="application/json") from exc
+
+
+def _invalid(field: str, pesan: str) -> web.Response:
+    return web.json_response({"error": "invalid", "field": field, "pesan": pesan}, status=400)
 
 
 async def _in_thread(fn, *args, **kw):
@@ -91,27 +96,25 @@ async def set_status(request: web.Request) -> web.Response:
     status = str(body.get("status") or "").strip().lower()
     alasan = body.get("alasan")
     if status not in schema.STATUS:
-        return web.json_response({"error": "invalid", "field": "status",
-                                  "pesan": "Status tidak dikenal. Pilihan: " + ", ".join(schema.STATUS) + "."},
-                                 status=400)
+        return _invalid("status", "Status tidak dikenal. Pilihan: " + ", ".join(schema.STATUS) + ".")
     if alasan is not None and not isinstance(alasan, str):
-        return web.json_response({"error": "invalid", "field": "alasan", "pesan": "Alasan harus berupa teks."},
-                                 status=400)
+        return _invalid("alasan", "Alasan harus berupa teks.")
     alasan = (alasan or "").strip() or None
     if alasan and len(alasan) > MAX_ALASAN:
-        return web.json_response({"error": "invalid", "field": "alasan",
-                                  "pesan": f"Alasan terlalu panjang (maksimal {MAX_ALASAN} karakter)."}, status=400)
+        return _invalid("alasan", f"Alasan terlalu panjang (maksimal {MAX_ALASAN} karakter).")
     store = request.app[STORE]
     try:
         before = await _in_thread(store.get, rid)
         report = await _in_thread(store.update_status, rid, status, session.user_id, alasan=alasan)
     except ReportNotFound:
-        return web.json_response({"error": "not_found", "pesan": f"Laporan {rid} tidak ditemukan."}, status=404)
+        return web.json_response({"error": "not_found", "pesan": f"Laporan {rid} tidak ditemukan."},
+                                 status=404)
     except TransitionInvalid as exc:
         return web.json_response({"error": "transition", "field": exc.field, "pesan": exc.pesan}, status=409)
     changed = not (before and before.get("status") == report["status"])
     if changed:
-        log.info("%s: %s -> %s by %s (dashboard)", rid, before and before.get("status"), status, session.user_id)
+        log.info("%s: %s -> %s by %s (dashboard)", rid, before and before.get("status"), status,
+                 session.user_id)
     row = await _in_thread(query.detail, store, rid)
     out = present(row, request.app[SETTINGS].sla_hours)
     out["berubah"] = changed

@@ -1,7 +1,8 @@
 """Dashboard settings from the environment (defaults suit `make run` on one machine).
 
   DASHBOARD_HOST / DASHBOARD_PORT   where it listens (127.0.0.1:8091; loopback only: the public
-                                    entrance forwards /operator/ here)
+                                    entrance forwards /operator/ here; DASHBOARD_ALLOW_NONLOOPBACK=1
+                                    for a container network that publishes no ports)
   MATRIX_HOMESERVER                 Synapse client API the logins are checked against
                                     (default http://127.0.0.1:${SYNAPSE_PORT:-8008})
   SYNAPSE_SERVER_NAME               polres.localhost
@@ -68,6 +69,8 @@ class Settings:
 
 
 def _loopback(host: str) -> str:
+    if os.environ.get("DASHBOARD_ALLOW_NONLOOPBACK") == "1":  # a container network without published ports
+        return host
     if host != "localhost" and not ipaddress.ip_address(host).is_loopback:
         raise ValueError(f"DASHBOARD_HOST={host} is not a loopback address; only the public entrance "
                          "listens beyond loopback (it forwards /operator/ to the dashboard)")
@@ -103,5 +106,5 @@ def load(**overrides) -> Settings:
         if not hasattr(s, k):
             raise TypeError(f"unknown setting {k}")
         setattr(s, k, v)
-    s.tile_origin  # validates the tile URL early
+    _ = s.tile_origin  # validates the tile URL early
     return s

@@ -21,7 +21,8 @@ _NIK = re.compile(r"(?<![\d+])(\d{4})[ .\-]?(\d{4})[ .\-]?(\d{4})[ .\-]?(\d{4})(
 # Indonesian mobile and landline numbers: +62 / 62 / 0, then 8-13 more digits with optional
 # separators between groups.
 _PHONE = re.compile(r"(?<![\w+])(\+62|62|0)[ \-.]?(\d{2,4}(?:[ \-.]?\d{2,5}){1,4})(?!\d)")
-_EMAIL = re.compile(r"(?<![\w.+-])([A-Za-z0-9._%+\-])[A-Za-z0-9._%+\-]*@([A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+)")
+_EMAIL = re.compile(r"(?<![\w.+-])([A-Za-z0-9._%+\-])[A-Za-z0-9._%+\-]*"
+                    r"@([A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+)")
 
 MASK = "*"
 

@@ -90,7 +90,8 @@ def _bound(value: Optional[str], key: str, end: bool) -> Optional[str]:
             return _iso(day + timedelta(days=1) if end else day)
         dt = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith(("Z", "z")) else text)
     except ValueError:
-        raise FilterInvalid(key, "Tanggal tidak valid. Gunakan format TTTT-BB-HH, misalnya 2026-11-30.")
+        raise FilterInvalid(key, "Tanggal tidak valid. Gunakan format TTTT-BB-HH, "
+                                 "misalnya 2026-11-30.") from None
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=WIB)
     return _iso(dt)
@@ -243,7 +244,8 @@ def stats(store, f: Filter, sla_jam: float = 24.0, now: Optional[datetime] = Non
 
     response_rows = store._query(
         f"SELECT dibuat, {_FIRST_RESPONSE} AS t FROM reports{sql_where}", p)
-    secs = sorted(s for s in (_seconds(r["dibuat"], r["t"]) for r in response_rows if r["t"]) if s is not None)
+    secs = sorted(s for s in (_seconds(r["dibuat"], r["t"]) for r in response_rows if r["t"])
+                  if s is not None)
     tanggapan = {
         "dijawab": len(secs),
         "belum_dijawab": len(response_rows) - len(secs),
@@ -258,7 +260,8 @@ def stats(store, f: Filter, sla_jam: float = 24.0, now: Optional[datetime] = Non
     overdue = store._query(
         f"SELECT id, jenis, status, dibuat FROM reports{open_where} ORDER BY dibuat LIMIT 200",
         p + OPEN_STATUSES + (batas,))
-    overdue_n = store._query(f"SELECT COUNT(*) AS n FROM reports{open_where}", p + OPEN_STATUSES + (batas,))[0]["n"]
+    overdue_n = store._query(f"SELECT COUNT(*) AS n FROM reports{open_where}",
+                             p + OPEN_STATUSES + (batas,))[0]["n"]
     return {
         "total": sum(d["total"] for d in days.values()),
         "per_hari": per_hari,

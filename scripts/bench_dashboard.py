@@ -36,9 +36,10 @@ sys.path.insert(0, str(ROOT / "tests" / "matrix"))
 from dashboard import config  # noqa: E402
 from dashboard.keys import AUTH, SESSIONS  # noqa: E402
 from dashboard.matrix_auth import MatrixLogin  # noqa: E402
-from dashboard_support import DashboardServer, chrome  # noqa: E402
 from reports.query import WIB  # noqa: E402
 from reports.store import open_store  # noqa: E402
+
+from dashboard_support import DashboardServer, chrome  # noqa: E402
 
 KINDS = ["gangguan_kamtibmas", "kecelakaan_lalu_lintas", "bencana_alam", "lainnya"]
 TEXTS = ["Motor dan mobil bertabrakan di dekat pertigaan, satu orang luka ringan.",
@@ -66,11 +67,13 @@ def fill(store, n: int, seed: int = 16) -> None:
     for i in range(n):
         lokasi = {"teks": f"Jl. Contoh {i % 300}, Desa {i % 97}, Batang"}
         if rnd.random() < 0.8:
-            lokasi.update(lat=round(-6.90 - rnd.random() * 0.12, 6), lon=round(109.62 + rnd.random() * 0.25, 6))
+            lokasi.update(lat=round(-6.90 - rnd.random() * 0.12, 6),
+                          lon=round(109.62 + rnd.random() * 0.25, 6))
         kanal = "matrix" if i % 2 else "web"
         store.create({"jenis": KINDS[i % 4], "lokasi": lokasi, "waktu": "barusan", "kanal": kanal,
-                      "deskripsi": rnd.choice(TEXTS) + f" (#{i})", "pelapor": f"@warga{i % 400}:polres.localhost"
-                      if kanal == "matrix" else f"web-{i}", "idempotency_key": f"bench:{i}"})
+                      "deskripsi": rnd.choice(TEXTS) + f" (#{i})",
+                      "pelapor": f"@warga{i % 400}:polres.localhost" if kanal == "matrix" else f"web-{i}",
+                      "idempotency_key": f"bench:{i}"})
     # spread over 60 days and answer a third of them (direct SQL on the bench's own temp store)
     with store._tx() as cur:
         cur.execute("SELECT id FROM reports")
@@ -124,7 +127,8 @@ def main() -> None:
     srv = DashboardServer(store, config.load(tile_url="", session_idle_s=3600))
     srv.app[SESSIONS].auth = StandInAuth()
     srv.app._state[AUTH] = StandInAuth()  # before the first request; the app is already frozen
-    result: dict = {"reports": args.reports, "with_coordinates": with_coords, "fill_seconds": round(fill_s, 1)}
+    result: dict = {"reports": args.reports, "with_coordinates": with_coords,
+                    "fill_seconds": round(fill_s, 1)}
     driver = chrome(str(tmp / "chrome"))
     try:
         from selenium.webdriver.common.by import By
@@ -145,7 +149,8 @@ def main() -> None:
         wait_ready(driver)
         cold.append(load_ms(driver))
         entries = driver.execute_script(
-            "return performance.getEntriesByType('navigation').concat(performance.getEntriesByType('resource'))"
+            "return performance.getEntriesByType('navigation')"
+            ".concat(performance.getEntriesByType('resource'))"
             ".map(function (e) { return {name: e.name.replace(location.origin, ''), transfer: e.transferSize,"
             " decoded: e.decodedBodySize, ms: Math.round(e.duration)}; })")
         warm = []
@@ -167,7 +172,8 @@ def main() -> None:
                            ("reports_filtered", "api/reports?jenis=bencana_alam&q=banjir"),
                            ("csv", "api/reports.csv"), ("geojson", "api/reports.geojson")]:
             runs = [timed_get(srv.url + path, cookie) for _ in range(args.runs)]
-            api[name] = {"median_ms": statistics.median(r["ms"] for r in runs), "bytes_gzip": runs[0]["bytes"],
+            api[name] = {"median_ms": statistics.median(r["ms"] for r in runs),
+                         "bytes_gzip": runs[0]["bytes"],
                          "bytes_plain": timed_get(srv.url + path, cookie, gzip=False)["bytes"]}
         result["api"] = api
     finally:

@@ -108,7 +108,8 @@ class Client:
         return status, hdrs, data
 
 
-def seed(store, n: int = 12, prefix: str = "seed", ruang: Optional[str] = None, pelapor: str = "@warga:polres.localhost"):
+def seed(store, n: int = 12, prefix: str = "seed", ruang: Optional[str] = None,
+         pelapor: str = "@warga:polres.localhost"):
     """n reports of every kind/channel, two thirds with coordinates around Batang; returns them."""
     kinds = ["gangguan_kamtibmas", "kecelakaan_lalu_lintas", "bencana_alam", "lainnya"]
     out = []

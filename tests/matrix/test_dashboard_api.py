@@ -183,7 +183,8 @@ def test_filters_narrow_and_exports_match(make_dash, op_password, store):
         "kanal=web": lambda r: r["kanal"] == "web",
         "status=diterima,ditolak": lambda r: r["id"] in (reports[0]["id"], reports[4]["id"]),
         "q=nomor+1+(": lambda r: "nomor 1 (" in r["deskripsi"],
-        "jenis=gangguan_kamtibmas&kanal=matrix": lambda r: r["jenis"] == "gangguan_kamtibmas" and r["kanal"] == "matrix",
+        "jenis=gangguan_kamtibmas&kanal=matrix":
+            lambda r: r["jenis"] == "gangguan_kamtibmas" and r["kanal"] == "matrix",
         "koordinat=ya": lambda r: "lat" in r["lokasi"],
     }
     for qs, pred in cases.items():
@@ -204,9 +205,10 @@ def test_filters_narrow_and_exports_match(make_dash, op_password, store):
         gj = __import__("json").loads(gj) if isinstance(gj, str) else gj
         assert gj["type"] == "FeatureCollection"
         assert [f["id"] for f in gj["features"]] == got, qs
-        for f, r in zip(gj["features"], data["reports"]):
+        for f, r in zip(gj["features"], data["reports"], strict=True):
             if "lat" in r["lokasi"]:
-                assert f["geometry"] == {"type": "Point", "coordinates": [r["lokasi"]["lon"], r["lokasi"]["lat"]]}
+                point = [r["lokasi"]["lon"], r["lokasi"]["lat"]]
+                assert f["geometry"] == {"type": "Point", "coordinates": point}
             else:
                 assert f["geometry"] is None
 
@@ -228,9 +230,10 @@ def test_filters_narrow_and_exports_match(make_dash, op_password, store):
 
 def test_personal_data_masked_in_list_detail_and_exports(make_dash, op_password, store):
     dash = make_dash()
-    r, _ = store.create({"jenis": "lainnya", "lokasi": {"teks": "Rumah, telp 081234567890"},
-                         "waktu": "barusan", "kanal": "web", "pelapor": "web-mask", "idempotency_key": "mask:1",
-                         "deskripsi": "NIK saya 3325011203850001, email budi.santoso@mail.co.id, hp +62 812-3456-7890"})
+    r, _ = store.create({
+        "jenis": "lainnya", "lokasi": {"teks": "Rumah, telp 081234567890"}, "waktu": "barusan",
+        "kanal": "web", "pelapor": "web-mask", "idempotency_key": "mask:1",
+        "deskripsi": "NIK saya 3325011203850001, email budi.santoso@mail.co.id, hp +62 812-3456-7890"})
     c = Client(dash.url)
     assert c.login("operator", op_password)[0] == 200
     bodies = [str(c.get("api/reports")[2]), str(c.get(f"api/reports/{r['id']}")[2]),
@@ -270,7 +273,8 @@ async def test_status_change_notifies_reporter_in_matrix(make_dash, op_password,
     assert status == 409 and "alasan" in data["pesan"].lower()
     m = warga.mark()
     status, _, data = await asyncio.to_thread(
-        c.post, f"api/reports/{report['id']}/status", {"status": "ditolak", "alasan": "Sudah ditangani Polsek"})
+        c.post, f"api/reports/{report['id']}/status",
+        {"status": "ditolak", "alasan": "Sudah ditangani Polsek"})
     assert status == 200
     ev = await warga.wait_bot_text(ojol, svc.cfg.bot_user_id, "tidak dapat kami tindak lanjuti", start=m)
     assert "Sudah ditangani Polsek" in ev["content"]["body"]
@@ -281,7 +285,8 @@ async def test_status_change_notifies_reporter_in_matrix(make_dash, op_password,
     assert [h["status"] for h in detail["riwayat"]] == ["baru", "ditangani", "ditolak"]
     # the delivered notifications get marked in the store's outbox (right after sending)
     for _ in range(50):
-        pending = [n for n in store.pending_notifications(target="pelapor") if n["laporan_id"] == report["id"]]
+        pending = [n for n in store.pending_notifications(target="pelapor")
+                   if n["laporan_id"] == report["id"]]
         if not pending:
             break
         await asyncio.sleep(0.2)

@@ -9,9 +9,9 @@ from __future__ import annotations
 import time
 
 import pytest
-from dashboard_support import ARTIFACTS, DashboardServer, chrome, csp_violations, seed
 
 from conftest import SERVER
+from dashboard_support import ARTIFACTS, DashboardServer, chrome, csp_violations, seed
 
 OPERATOR = f"@operator:{SERVER}"
 XSS = ('<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>'
@@ -121,9 +121,11 @@ def test_dashboard_map_filters_xss_status_and_screenshots(dash, browser, store, 
     assert browser.execute_script("return window.__xss") is None
     cell = browser.find_element(By.CSS_SELECTOR, f"tr[data-id='{xss['id']}'] td.ringkas-teks")
     assert "<img src=x" in cell.get_attribute("textContent")
-    assert not browser.find_elements(By.CSS_SELECTOR, "#tabel-isi img, #tabel-isi script, #tabel-isi b, #tabel-isi i")
+    assert not browser.find_elements(By.CSS_SELECTOR,
+                                     "#tabel-isi img, #tabel-isi script, #tabel-isi b, #tabel-isi i")
     # overdue open reports are highlighted
-    overdue = {e.get_attribute("data-id") for e in browser.find_elements(By.CSS_SELECTOR, "#tabel-isi tr.lewat-sla")}
+    overdue = {e.get_attribute("data-id")
+               for e in browser.find_elements(By.CSS_SELECTOR, "#tabel-isi tr.lewat-sla")}
     from reports.query import is_overdue
     expected_overdue = {r["id"] for r in store.list(limit=500) if is_overdue(r, 24.0)}
     assert {reports[11]["id"], reports[13]["id"]} <= expected_overdue
