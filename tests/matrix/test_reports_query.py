@@ -62,7 +62,8 @@ def test_filter_validation_messages():
         query.parse_filter({"dari": "2026-11-30", "sampai": "2026-11-01"})
     with pytest.raises(query.FilterInvalid):
         query.parse_filter({"q": "x" * 201})
-    f = query.parse_filter({"status": ["baru,diterima", "baru"], "dari": "2026-11-01", "sampai": "2026-11-30"})
+    f = query.parse_filter({"status": ["baru,diterima", "baru"], "dari": "2026-11-01",
+                            "sampai": "2026-11-30"})
     assert f.status == ("baru", "diterima")
     assert f.dari == "2026-11-01T00:00:00+07:00" and f.sampai == "2026-12-01T00:00:00+07:00"
 
