@@ -28,12 +28,13 @@ WIB = timezone(timedelta(hours=7), "WIB")  # the store writes times in WIB (UTC+
 MAX_LIMIT = 10000
 MAX_QUERY = 200
 
-# The first history entry after "baru" is the police's first response.
-_FIRST_RESPONSE = ("(SELECT MIN(h.waktu) FROM report_history h WHERE h.laporan_id = reports.id "
-                   "AND h.urutan > 1)")
-_COLUMNS = ("id, jenis, lokasi_teks, lat, lon, waktu, waktu_iso, deskripsi, lampiran, kanal, "
-            "pelapor, pelapor_nama, status, alasan, ditangani_oleh, dibuat, diperbarui, "
-            f"{_FIRST_RESPONSE} AS tanggapan_pertama")
+# The first history entry after "baru" is the police's first response (one grouped pass over the
+# history joined once, not a subquery per report: 5,000 reports in a fraction of the time).
+_FIRST_RESPONSE_JOIN = (" LEFT JOIN (SELECT laporan_id, MIN(waktu) AS tanggapan_pertama FROM report_history "
+                        "WHERE urutan > 1 GROUP BY laporan_id) fr ON fr.laporan_id = reports.id")
+_COLUMNS = ("id, jenis, lokasi_teks, lat, lon, reports.waktu AS waktu, waktu_iso, deskripsi, lampiran, "
+            "kanal, pelapor, pelapor_nama, reports.status AS status, reports.alasan AS alasan, "
+            "ditangani_oleh, dibuat, diperbarui, fr.tanggapan_pertama AS tanggapan_pertama")
 
 
 class FilterInvalid(ValueError):
@@ -188,7 +189,8 @@ def search(store, f: Filter, limit: int = 500, offset: int = 0) -> Tuple[int, Li
     total = store._query(f"SELECT COUNT(*) AS n FROM reports{sql_where}", tuple(params))[0]["n"]
     limit = max(1, min(int(limit), MAX_LIMIT))
     rows = store._query(
-        f"SELECT {_COLUMNS} FROM reports{sql_where} ORDER BY dibuat DESC, tahun DESC, nomor DESC "
+        f"SELECT {_COLUMNS} FROM reports{_FIRST_RESPONSE_JOIN}{sql_where} "
+        "ORDER BY dibuat DESC, tahun DESC, nomor DESC "
         "LIMIT ? OFFSET ?", tuple(params) + (limit, max(0, int(offset))))
     return int(total), [_row(r) for r in rows]
 
@@ -196,7 +198,7 @@ def search(store, f: Filter, limit: int = 500, offset: int = 0) -> Tuple[int, Li
 def detail(store, laporan_id: str) -> Optional[Dict[str, Any]]:
     """One dashboard row plus `riwayat` (status timeline, oldest first), or None."""
     rid = (laporan_id or "").strip().upper()
-    rows = store._query(f"SELECT {_COLUMNS} FROM reports WHERE id = ?", (rid,))
+    rows = store._query(f"SELECT {_COLUMNS} FROM reports{_FIRST_RESPONSE_JOIN} WHERE id = ?", (rid,))
     if not rows:
         return None
     out = _row(rows[0])
@@ -243,7 +245,7 @@ def stats(store, f: Filter, sla_jam: float = 24.0, now: Optional[datetime] = Non
         return out
 
     response_rows = store._query(
-        f"SELECT dibuat, {_FIRST_RESPONSE} AS t FROM reports{sql_where}", p)
+        f"SELECT dibuat, fr.tanggapan_pertama AS t FROM reports{_FIRST_RESPONSE_JOIN}{sql_where}", p)
     secs = sorted(s for s in (_seconds(r["dibuat"], r["t"]) for r in response_rows if r["t"])
                   if s is not None)
     tanggapan = {
