@@ -190,13 +190,22 @@ def test_dashboard_map_filters_xss_status_and_screenshots(dash, browser, store, 
     wait(browser, "!document.getElementById('masuk').hidden")
 
 
-def test_phone_layout(dash, store, provisioned, tmp_path):
+def test_phone_layout_with_unreachable_tiles(synapse, store, provisioned, tmp_path):
+    """A tile server is configured but unreachable (as without internet): the points still show."""
     from selenium.webdriver.common.by import By
-    seed(store, 9)
+
+    from dashboard import config
+    reports = seed(store, 9)
+    dash = DashboardServer(store, config.load(homeserver=synapse.url, server_name=SERVER,
+                                              tile_url="http://127.0.0.1:9/{z}/{x}/{y}.png"))
     drv = chrome(str(tmp_path / "chrome-hp"), mobile=True)
     try:
         login(drv, dash.url, "operator", provisioned["operator_passwords"]["operator"])
         wait(drv, "document.body.dataset.siap === '1'")
+        assert drv.find_elements(By.CSS_SELECTOR, ".leaflet-tile"), "tile layer present"
+        assert drv.execute_script("return Dasbor.petaJumlahTitik()") == \
+            sum(1 for r in reports if "lat" in r["lokasi"])
+        assert drv.find_elements(By.CSS_SELECTOR, ".leaflet-control-scale-line")
         width = drv.execute_script("return document.documentElement.scrollWidth")
         assert width <= 392, f"page wider than the phone: {width}px"
         peta = drv.find_element(By.ID, "peta")
@@ -205,4 +214,5 @@ def test_phone_layout(dash, store, provisioned, tmp_path):
         assert csp_violations(drv) == []
     finally:
         drv.quit()
+        dash.close()
 

@@ -27,7 +27,10 @@
     var pusat = p.pusat || [-6.9086, 109.7303, 11];
     map = L.map("peta", { minZoom: 3, maxZoom: 19, worldCopyJump: true }).setView([pusat[0], pusat[1]], pusat[2]);
     if (p.tile_url) {
-      L.tileLayer(p.tile_url, { maxZoom: 19, attribution: p.atribusi || "" }).addTo(map);
+      // The page sends no Referer anywhere, except the bare origin to the tile server: the
+      // OpenStreetMap tile usage policy requires a Referer from web pages.
+      L.tileLayer(p.tile_url, { maxZoom: 19, attribution: p.atribusi || "", referrerPolicy: "strict-origin" })
+        .addTo(map);
     } else {
       document.getElementById("peta").classList.add("tanpa-ubin");
     }
