@@ -63,7 +63,7 @@ def entry_text(kb, entry_id: Text) -> Optional[Text]:
     if entry is None:
         logger.error("knowledge entry %s missing", entry_id)
         return None
-    return kf.format_entry(entry)
+    return kf.format_entry(entry, local=kb.local)  # local: operator-set hours/places (lokal keys)
 
 
 class KnowledgeAction(Action, metaclass=ABCMeta):

@@ -97,7 +97,7 @@ class ActionJawabPasal(KnowledgeAction):
                          f"{', '.join(other)}:"]
                 parts += [without_disclaimer(kf.format_pasal(r), kf.DISCLAIMER) for r in elsewhere[:3]]
                 parts.append(kf.DISCLAIMER)
-                dispatcher.utter_message(text="\n\n".join(parts))
+                dispatcher.utter_message(text=kf.join_answers(parts))  # 110/112 line once
                 return []
             if not records:
                 where = f" {uu}" if uu else ""
@@ -129,5 +129,5 @@ class ActionJawabPasal(KnowledgeAction):
             if related:
                 parts.append("Pasal lain yang mungkin terkait: " + "; ".join(related) + ".")
         parts.append(kf.DISCLAIMER)
-        dispatcher.utter_message(text="\n\n".join(parts))
+        dispatcher.utter_message(text=kf.join_answers(parts))  # 110/112 line once
         return []
