@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import copy
 import datetime as _dt
-import logging
 import os
 import re
 from pathlib import Path
@@ -13,8 +12,6 @@ from rapidfuzz import fuzz
 from rapidfuzz.utils import default_process
 
 from . import loader
-
-log = logging.getLogger(__name__)
 
 UU_CANONICAL = ("KUHP baru", "KUHP lama", "UU LLAJ", "UU ITE", "UU KDRT", "UU Narkotika", "UU Tipikor")
 
