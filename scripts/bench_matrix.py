@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Matrix benchmarks (run with .venv/bridge/bin/python scripts/bench_matrix.py [--n 50]):
+"""Matrix benchmarks (from the repository root: .venv/bridge/bin/python -m scripts.bench_matrix [--n 50]):
 
 - question -> reply latency in a community room, p50/p95 over N: through Rasa (when RASA_URL is
   set and answers) and the bridge-only command path (`!status`, no Rasa), each measured from the
@@ -25,13 +25,11 @@ import time
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests" / "matrix"))
-
-from matrix_bridge import synapse_ctl  # noqa: E402
-from matrix_bridge.config import Config  # noqa: E402
-from mx_support import MxUser, free_port  # noqa: E402
+from devtools.matrix_user import MxUser
+from devtools.net import free_port
+from matrix_bridge import synapse_ctl
+from matrix_bridge.config import Config
+from var_layout import ROOT
 
 
 def pct(values: list[float], p: float) -> float:

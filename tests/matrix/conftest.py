@@ -4,20 +4,18 @@ from __future__ import annotations
 
 import os
 import shutil
-import sys
 import tempfile
 from pathlib import Path
 
 import pytest
 import pytest_asyncio
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(Path(__file__).parent))
+from devtools.matrix_user import MxUser, unique
+from devtools.net import free_port
+from matrix_bridge import synapse_ctl
+from matrix_bridge.config import Config
 
-from matrix_bridge import synapse_ctl  # noqa: E402
-from matrix_bridge.config import Config  # noqa: E402
-from mx_support import MxUser, free_port, unique  # noqa: E402
+ROOT = Path(__file__).resolve().parents[2]
 
 SERVER = "polres.localhost"
 

@@ -15,7 +15,8 @@ import pytest
 import pytest_asyncio
 
 from conftest import Homeserver, make_config
-from mx_support import MxUser, free_port
+from devtools.matrix_user import MxUser
+from devtools.net import free_port
 
 pytestmark = pytest.mark.asyncio(loop_scope="function")
 

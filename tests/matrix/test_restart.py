@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, room
-from mx_support import free_port
+from devtools.net import free_port
 
 pytestmark = pytest.mark.asyncio(loop_scope="function")
 

@@ -1,18 +1,12 @@
-"""Helpers for Matrix tests: a real Synapse in a temp dir, test users as real nio clients."""
+"""A real Matrix client (matrix-nio) acting as a person, for the Matrix tests and
+scripts/bench_matrix.py. Needs matrix-nio (bridge venv)."""
 from __future__ import annotations
 
 import asyncio
-import socket
 import time
 import uuid
 
 from nio import AsyncClient, AsyncClientConfig, LoginResponse, RoomPreset
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def unique(prefix: str) -> str:
