@@ -7,7 +7,7 @@ t0=$(date +%s)
 step() { echo; echo "==> [$(( $(date +%s) - t0 )) s] $*"; }
 step "system packages";  scripts/system_deps.sh || exit 1
 step "venvs and web assets"; scripts/setup.sh || exit 1
-step "validate data";    make -s validate || exit 1
+step "validate data, lint Python (ruff)"; make -s validate || exit 1
 step "train if stale"
 out=$(mktemp); scripts/train.sh | tee "$out"; [ "${PIPESTATUS[0]}" = 0 ] || exit 1
 export RASA_MODEL="$PWD/$(tail -n 1 "$out")"   # the servers use exactly this model
