@@ -95,11 +95,12 @@ class MxUser:
 
     async def dm(self, bot_id: str, timeout: float = 30.0) -> str:
         """Create a DM room with the bot and wait until the bot joined."""
-        r = await self.client.room_create(is_direct=True, invite=[bot_id], preset=RoomPreset.trusted_private_chat)
+        r = await self.client.room_create(is_direct=True, invite=[bot_id],
+                                          preset=RoomPreset.trusted_private_chat)
         room_id = r.room_id
         await self.wait_for(lambda rid, e: rid == room_id and e.get("type") == "m.room.member"
-                            and e.get("state_key") == bot_id and (e.get("content") or {}).get("membership") == "join",
-                            timeout)
+                            and e.get("state_key") == bot_id
+                            and (e.get("content") or {}).get("membership") == "join", timeout)
         return room_id
 
     async def upload_audio(self, data: bytes = b"\x1aE\xdf\xa3" + b"\0" * 200) -> dict:

@@ -74,7 +74,8 @@ async def bench(n: int, rooms: int, rasa_url: str | None) -> dict:
         cfg = Config(homeserver=url, server_name="polres.localhost", state_dir=tmp / "bridge",
                      reports_port=free_port(), reports_token="bench-token-0123456789abcdef",
                      rasa_url=rasa_url or "http://127.0.0.1:9", flood_questions=10_000)
-        rec = await provision(cfg, secret, operators=["operator"], community=["ojol-batang"], log=lambda *_: None)
+        rec = await provision(cfg, secret, operators=["operator"], community=["ojol-batang"],
+                              log=lambda *_: None)
         cfg.bot_password = rec["bot_password"]
         svc = BridgeService(cfg, store=open_store(f"sqlite:///{tmp / 'reports.db'}"), scheduler=False)
         await svc.start()
@@ -91,8 +92,8 @@ async def bench(n: int, rooms: int, rasa_url: str | None) -> dict:
                                       "mean": round(statistics.mean(lat), 1)}
         # Through Rasa
         if rasa_ok(rasa_url):
-            questions = ["berapa biaya SIM C baru?", "apa syarat membuat SKCK?", "nomor darurat polisi berapa?",
-                         "cara perpanjang SIM A?", "apa itu tilang elektronik?"]
+            questions = ["berapa biaya SIM C baru?", "apa syarat membuat SKCK?",
+                         "nomor darurat polisi berapa?", "cara perpanjang SIM A?", "apa itu tilang elektronik?"]
             mention = {"m.mentions": {"user_ids": [bot_id]}}
             await roundtrip(u, ojol, bot_id, f"{bot_id}: halo", mention)  # warm-up
             lat = [await roundtrip(u, ojol, bot_id, f"{bot_id}: {questions[i % len(questions)]}", mention)

@@ -180,8 +180,8 @@ def add_examples(path: Path, intent: str, texts: List[str]) -> None:
         path.write_text('version: "3.1"\nnlu:\n', encoding="utf-8")
     lines = path.read_text(encoding="utf-8").splitlines()
     new = [f"    - {t}" for t in texts]
-    start = next((i for i, l in enumerate(lines)
-                  if re.match(rf"^-\s+intent\s*:\s*{re.escape(intent)}\s*$", l)), None)
+    start = next((i for i, line in enumerate(lines)
+                  if re.match(rf"^-\s+intent\s*:\s*{re.escape(intent)}\s*$", line)), None)
     if start is None:
         if lines and lines[-1].strip():
             pass
@@ -263,7 +263,8 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
     ex = sub.add_parser("export", help="export unclear user messages for labelling")
-    ex.add_argument("--db", default=None, help=f"SQLite tracker db (default {var_layout.relative(var_layout.TRACKER_DB)})")
+    ex.add_argument("--db", default=None,
+                    help=f"SQLite tracker db (default {var_layout.relative(var_layout.TRACKER_DB)})")
     ex.add_argument("--redis", default=None, help="Redis URL (default $REDIS_URL if no --db)")
     ex.add_argument("--threshold", type=float, default=0.6)
     ex.add_argument("--since", default=None, help="only messages from this date (YYYY-MM-DD)")

@@ -219,7 +219,8 @@ def cmd_run() -> None:
         print("==> starting the action server and Rasa", flush=True)
         start_assistant(stack, rasa_port, actions_port, endpoints, current_model(), shared_env)
     except Exception as e:  # noqa: BLE001 - report and stop everything
-        print(f"ERROR: {e}. Logs: {logs}/ and {var_layout.relative(var_layout.SYNAPSE_DIR)}/", file=sys.stderr)
+        synapse_dir = var_layout.relative(var_layout.SYNAPSE_DIR)
+        print(f"ERROR: {e}. Logs: {logs}/ and {synapse_dir}/", file=sys.stderr)
         bye()
     rows = [("Web chat page", f"http://127.0.0.1:{webchat_port}"),
             ("Rasa: REST + socket.io, --enable-api", rasa_url),

@@ -71,6 +71,7 @@ def make_config(hs: Homeserver, state_dir: Path, **kw) -> Config:
 def provisioned(synapse, tmp_path_factory):
     """Rooms + bot + one operator, provisioned once; returns (provision record, base state dir)."""
     import asyncio
+
     from matrix_bridge.provision import provision
     base = tmp_path_factory.mktemp("bridge-base")
     cfg = make_config(synapse, base)
@@ -83,8 +84,8 @@ def provisioned(synapse, tmp_path_factory):
 async def bridge_factory(synapse, provisioned, tmp_path):
     """start(rasa_url=..., clock=..., state_dir=..., store=..., **cfg) -> running in-process
     BridgeService; all are stopped at teardown."""
-    from reports.store import open_store
     from matrix_bridge.service import BridgeService
+    from reports.store import open_store
     started = []
 
     async def start(state_dir: Path | None = None, store=None, clock=None, scheduler=False, **kw):

@@ -14,9 +14,10 @@ from zoneinfo import ZoneInfo
 import pytest
 import pytest_asyncio
 
-from conftest import Homeserver, make_config
 from devtools.matrix_user import MxUser
 from devtools.net import free_port
+
+from conftest import Homeserver, make_config
 
 pytestmark = pytest.mark.asyncio(loop_scope="function")
 

@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, room
 from devtools.net import free_port
+
+from conftest import ROOT, room
 
 pytestmark = pytest.mark.asyncio(loop_scope="function")
 

@@ -11,8 +11,11 @@ from pathlib import Path
 import pytest
 
 from devtools.net import free_port
-from webchat_support import REPO
-from webchat_support import webchat_factory  # noqa: F401  (pytest fixtures)
+
+from webchat_support import (
+    REPO,
+    webchat_factory,  # noqa: F401  (pytest fixtures)
+)
 
 DEAD = free_port()  # nothing listens there
 

@@ -177,7 +177,8 @@ class ChatPage:
             self.d.get(self.url + "healthz")  # same origin: clear the stored session first
             self.d.execute_script("localStorage.clear()")
         self.d.get(self.url)
-        self.wait(lambda d: d.execute_script("return document.documentElement.dataset.ready === '1'"), timeout)
+        self.wait(lambda d: d.execute_script("return document.documentElement.dataset.ready === '1'"),
+                  timeout)
         return self
 
     def wait(self, cond, timeout: float = 90, msg: str = ""):
