@@ -93,7 +93,8 @@ async def bench(n: int, rooms: int, rasa_url: str | None) -> dict:
         # Through Rasa
         if rasa_ok(rasa_url):
             questions = ["berapa biaya SIM C baru?", "apa syarat membuat SKCK?",
-                         "nomor darurat polisi berapa?", "cara perpanjang SIM A?", "apa itu tilang elektronik?"]
+                         "nomor darurat polisi berapa?", "cara perpanjang SIM A?",
+                         "apa itu tilang elektronik?"]
             mention = {"m.mentions": {"user_ids": [bot_id]}}
             await roundtrip(u, ojol, bot_id, f"{bot_id}: halo", mention)  # warm-up
             lat = [await roundtrip(u, ojol, bot_id, f"{bot_id}: {questions[i % len(questions)]}", mention)
