@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import copy
 import datetime as _dt
-import logging
 import os
 import re
 from pathlib import Path
@@ -13,9 +12,6 @@ from rapidfuzz import fuzz
 from rapidfuzz.utils import default_process
 
 from . import loader
-from .loader import KnowledgeError
-
-log = logging.getLogger(__name__)
 
 UU_CANONICAL = ("KUHP baru", "KUHP lama", "UU LLAJ", "UU ITE", "UU KDRT", "UU Narkotika", "UU Tipikor")
 
@@ -351,21 +347,6 @@ class KnowledgeBase:
         return out
 
 
-def _mtimes(data_dir: Path, config_path: Path) -> Tuple:
-    stamps = []
-    try:
-        for p in sorted(data_dir.iterdir()):
-            if p.suffix in (".yml", ".yaml"):
-                stamps.append((p.name, p.stat().st_mtime_ns))
-    except OSError:
-        pass
-    try:
-        stamps.append(("__config__", config_path.stat().st_mtime_ns))
-    except OSError:
-        stamps.append(("__config__", None))
-    return tuple(stamps)
-
-
 def load_kb(data_dir: Optional[os.PathLike] = None,
             config_path: Optional[os.PathLike] = None) -> KnowledgeBase:
     """Load (cached per paths) and validate the knowledge base.
@@ -376,25 +357,4 @@ def load_kb(data_dir: Optional[os.PathLike] = None,
     KnowledgeError.
     """
     d, c = loader.resolve_paths(data_dir, config_path)
-    key = (str(d), str(c))
-    stamp = _mtimes(d, c)
-    with loader._LOCK:
-        cached = loader._CACHE.get(key)
-        if cached is not None and cached[0] == stamp:
-            return cached[1]
-        try:
-            topics, config = loader.load_raw(d, c)
-        except KnowledgeError as exc:
-            if cached is not None:
-                log.error("knowledge reload failed, keeping previous version: %s", exc)
-                return cached[1]
-            raise
-        except Exception as exc:  # defensive: never leak a bare exception type
-            err = KnowledgeError(f"unexpected error while loading: {exc!r}", file=d)
-            if cached is not None:
-                log.error("knowledge reload failed, keeping previous version: %s", err)
-                return cached[1]
-            raise err from exc
-        kb = KnowledgeBase(topics, config, d, c)
-        loader._CACHE[key] = (stamp, kb)
-        return kb
+    return loader.load_cached(d, c, KnowledgeBase)

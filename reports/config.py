@@ -18,11 +18,11 @@ import secrets
 from pathlib import Path
 from typing import Optional
 
-ROOT = Path(__file__).resolve().parents[1]
+import var_layout
 
 
 def token_file() -> Path:
-    return Path(os.environ.get("REPORTS_TOKEN_FILE") or ROOT / "var" / "reports.token")
+    return Path(os.environ.get("REPORTS_TOKEN_FILE") or var_layout.REPORTS_TOKEN)
 
 
 def load_token(create: bool = False) -> Optional[str]:
@@ -65,7 +65,7 @@ def api_url() -> str:
 
 
 def outbox_path() -> Path:
-    return Path(os.environ.get("REPORTS_OUTBOX") or ROOT / "var" / "reports-outbox.jsonl")
+    return Path(os.environ.get("REPORTS_OUTBOX") or var_layout.REPORTS_OUTBOX)
 
 
 def rasa_url() -> str:

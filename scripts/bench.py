@@ -10,7 +10,6 @@ import json
 import os
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -18,8 +17,7 @@ from pathlib import Path
 
 import requests
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import servers  # noqa: E402
+from scripts import servers
 
 QUESTIONS = ["berapa biaya bikin sim c baru", "syarat skck apa aja", "nomor darurat polisi",
              "pasal pencurian motor", "halo min", "berapa gaji kapolres"]
@@ -86,10 +84,9 @@ def main() -> None:
         result["ratios"] = {
             "webhook_p50_over_parse_p50": round(result["webhook_sequential"]["p50_ms"]
                                                 / result["parse"]["p50_ms"], 2)}
-        matrix_bench = servers.ROOT / "scripts" / "bench_matrix.py"
-        if matrix_bench.exists():  # needs this Rasa for the question -> reply latency in a room
+        if (servers.ROOT / "scripts" / "bench_matrix.py").exists():  # uses this Rasa for Q&A latency
             print("==> Matrix: reply latency in a room, bulletin fan-out to 100 rooms", flush=True)
-            subprocess.run([str(servers.VENV / "bridge" / "bin" / "python"), str(matrix_bench)],
+            subprocess.run([str(servers.VENV / "bridge" / "bin" / "python"), "-m", "scripts.bench_matrix"],
                            cwd=servers.ROOT, env={**os.environ, "RASA_URL": rasa}, check=False)
         last = servers.ROOT / "models" / "last-train.json"
         if last.exists():

@@ -3,4 +3,4 @@
 # reply latency and bulletin fan-out. Writes out/bench/assistant.json and out/bench/matrix.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-exec .venv/rasa/bin/python scripts/bench.py
+exec .venv/rasa/bin/python -m scripts.bench

@@ -23,11 +23,9 @@ from typing import Dict, List, Set
 
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "scripts"))
+from scripts.nlu_trainingdata import TOPICS, normalise, read_dir
 
-from nlu_trainingdata import TOPICS, normalise, read_dir  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 MIN_EXAMPLES = 10
 # Declared in the domain but filled by the system, never typed by users.

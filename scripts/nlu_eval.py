@@ -31,11 +31,10 @@ from typing import Dict, List, Optional
 
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "scripts"))
+from scripts.nlu_metrics import THRESHOLDS, failures, misclassified, predict_all, summarise
+from scripts.nlu_trainingdata import load_yaml_examples
 
-from nlu_metrics import THRESHOLDS, failures, misclassified, predict_all, summarise  # noqa: E402
-from nlu_trainingdata import load_yaml_examples  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def server_up(url: str) -> bool:

@@ -107,9 +107,9 @@ def load_yaml_examples(path: Path) -> Dict[str, List[str]]:
         if "intent" not in block:
             continue
         lines = [
-            l.strip()[2:].strip()
-            for l in str(block.get("examples") or "").splitlines()
-            if l.strip().startswith("- ")
+            line.strip()[2:].strip()
+            for line in str(block.get("examples") or "").splitlines()
+            if line.strip().startswith("- ")
         ]
-        result.setdefault(str(block["intent"]), []).extend(strip_entities(l)[0] for l in lines)
+        result.setdefault(str(block["intent"]), []).extend(strip_entities(line)[0] for line in lines)
     return result

@@ -6,4 +6,4 @@ scripts/setup.sh || exit 1
 out=$(mktemp); scripts/train.sh | tee "$out"; [ "${PIPESTATUS[0]}" = 0 ] || exit 1
 export RASA_MODEL="$PWD/$(tail -n 1 "$out")"   # serve exactly the model just checked or trained
 rm -f "$out"
-exec .venv/rasa/bin/python scripts/servers.py run
+exec .venv/rasa/bin/python -m scripts.servers run

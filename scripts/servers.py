@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
 """Starts and stops the project's processes. Standard library only, so that both venvs
 (and the system Python) can import it: `make run`, `make test` and the pytest fixtures
-all start servers through this one module.
+all start servers through this one module. From the repository root:
 
-    python3 scripts/servers.py run            # make run: everything on the default ports
-    python3 scripts/servers.py up STATE.json  # make test: Rasa + actions on free ports
-    python3 scripts/servers.py down STATE.json
+    python3 -m scripts.servers run            # make run: everything on the default ports
+    python3 -m scripts.servers up STATE.json  # make test: Rasa + actions on free ports
+    python3 -m scripts.servers down STATE.json
 """
 from __future__ import annotations
 
@@ -13,49 +13,18 @@ import json
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 from urllib.parse import urlparse
 
-ROOT = Path(__file__).resolve().parents[1]
+import var_layout
+from devtools.net import free_port, wait_http
+from var_layout import ROOT
+
 VENV = ROOT / ".venv"
 RASA = VENV / "rasa" / "bin" / "rasa"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def http_ok(url: str, timeout: float = 2.0) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as r:
-            return 200 <= r.status < 300
-    except (urllib.error.URLError, OSError, ValueError):
-        return False
-
-
-def wait_http(url: str, timeout: float, proc: subprocess.Popen | None = None, what: str = "") -> None:
-    """Waits until `url` answers 2xx; fails early when the process has died."""
-    deadline = time.monotonic() + timeout
-    last_note = time.monotonic()
-    while time.monotonic() < deadline:
-        if http_ok(url):
-            return
-        if proc is not None and proc.poll() is not None:
-            raise RuntimeError(f"{what or url} exited with code {proc.returncode} before it was ready")
-        if time.monotonic() - last_note > 20:
-            waited = int(timeout - (deadline - time.monotonic()))
-            print(f"    ... still waiting for {what or url} ({waited} s)", flush=True)
-            last_note = time.monotonic()
-        time.sleep(0.5)
-    raise TimeoutError(f"{what or url} not ready after {timeout:.0f} s")
 
 
 def current_model() -> Path:
@@ -81,7 +50,7 @@ def write_endpoints(path: Path, actions_url: str, tracker_db: Path | None = None
             common.append(f'  password: "{u.password}"')
         lines += ["tracker_store:", "  type: redis", *common, "", "lock_store:", "  type: redis", *common]
     else:
-        db_path = tracker_db or ROOT / "var" / "rasa" / "tracker.db"
+        db_path = tracker_db or var_layout.TRACKER_DB
         db_path.parent.mkdir(parents=True, exist_ok=True)
         lines += ["tracker_store:", "  type: SQL", "  dialect: sqlite", f"  db: {db_path}", "",
                   "lock_store:", "  type: in_memory"]
@@ -100,6 +69,7 @@ class Stack:
 
     def start(self, name: str, cmd: list[str], env: dict | None = None) -> subprocess.Popen:
         log = open(self.log_dir / f"{name}.log", "ab")
+        # PYTHONPATH: the children run this checkout's code, whatever the venv has installed.
         full_env = {**os.environ, "PYTHONPATH": str(ROOT), "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
                     "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONWARNINGS": "ignore::DeprecationWarning",
                     **(env or {})}
@@ -218,10 +188,10 @@ def cmd_run() -> None:
     reports_port = port("REPORTS_PORT", 8090)
     rasa_url = f"http://127.0.0.1:{rasa_port}"
     bridge_py = str(VENV / "bridge" / "bin" / "python")
-    stack = Stack(ROOT / "var" / "logs")
+    stack = Stack(var_layout.LOGS)
     redis_url = os.environ.get("REDIS_URL")
-    endpoints = write_endpoints(ROOT / "var" / "endpoints.yml", f"http://127.0.0.1:{actions_port}",
-                                redis_url=redis_url)
+    endpoints = write_endpoints(var_layout.ENDPOINTS, f"http://127.0.0.1:{actions_port}", redis_url=redis_url)
+    logs = var_layout.relative(var_layout.LOGS)
     synapse = [str(ROOT / "scripts" / "synapse.sh")]
     shared_env = {"RASA_URL": rasa_url, "REPORTS_PORT": str(reports_port),
                   "REPORTS_API_URL": f"http://127.0.0.1:{reports_port}", "SYNAPSE_PORT": str(synapse_port)}
@@ -249,24 +219,27 @@ def cmd_run() -> None:
         print("==> starting the action server and Rasa", flush=True)
         start_assistant(stack, rasa_port, actions_port, endpoints, current_model(), shared_env)
     except Exception as e:  # noqa: BLE001 - report and stop everything
-        print(f"ERROR: {e}. Logs: var/logs/ and var/synapse/", file=sys.stderr)
+        synapse_dir = var_layout.relative(var_layout.SYNAPSE_DIR)
+        print(f"ERROR: {e}. Logs: {logs}/ and {synapse_dir}/", file=sys.stderr)
         bye()
     rows = [("Web chat page", f"http://127.0.0.1:{webchat_port}"),
             ("Rasa: REST + socket.io, --enable-api", rasa_url),
             ("  REST webhook", f"{rasa_url}/webhooks/rest/webhook"),
             ("Action server", f"http://127.0.0.1:{actions_port}"),
-            ("Tracker store", f"Redis {redis_url}" if redis_url else "SQLite var/rasa/tracker.db"),
+            ("Tracker store", f"Redis {redis_url}" if redis_url
+             else f"SQLite {var_layout.relative(var_layout.TRACKER_DB)}"),
             ("Synapse (Element: this homeserver URL)", f"http://127.0.0.1:{synapse_port}"),
-            ("Kamtibmas report API (token: var/reports.token)", f"http://127.0.0.1:{reports_port}"),
-            ("Operator account", "var/bridge/provision.json")]
-    print("\n==> Everything runs on 127.0.0.1 (logs in var/logs/):")
+            (f"Kamtibmas report API (token: {var_layout.relative(var_layout.REPORTS_TOKEN)})",
+             f"http://127.0.0.1:{reports_port}"),
+            ("Operator account", var_layout.relative(var_layout.BRIDGE_DIR / "provision.json"))]
+    print(f"\n==> Everything runs on 127.0.0.1 (logs in {logs}/):")
     for what, where in rows:
         print(f"    {what:48s} {where}")
     print("\nPress Ctrl-C to stop everything.", flush=True)
     while True:
         for name, proc in stack.procs:
             if proc.poll() is not None:
-                print(f"ERROR: {name} stopped (exit {proc.returncode}); see var/logs/{name}.log",
+                print(f"ERROR: {name} stopped (exit {proc.returncode}); see {logs}/{name}.log",
                       file=sys.stderr)
                 bye()
         time.sleep(1)

@@ -8,24 +8,21 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 import tempfile
 import urllib.request
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "scripts"))
-sys.path.insert(0, str(ROOT))
-import servers  # noqa: E402
+from devtools.net import wait_http
+from scripts import servers
 
 
 @pytest.fixture(scope="session")
 def _assistant():
     if os.environ.get("RASA_URL") and os.environ.get("ACTIONS_URL"):
-        servers.wait_http(os.environ["ACTIONS_URL"] + "/health", 120, what="action server")
-        servers.wait_http(os.environ["RASA_URL"] + "/status", 400, what="Rasa")
+        wait_http(os.environ["ACTIONS_URL"] + "/health", 120, what="action server")
+        wait_http(os.environ["RASA_URL"] + "/status", 400, what="Rasa")
         yield os.environ["RASA_URL"], os.environ["ACTIONS_URL"]
         return
     state = Path(tempfile.mkdtemp(prefix="rasa-test-")) / "servers.json"

@@ -4,20 +4,18 @@ from __future__ import annotations
 
 import os
 import shutil
-import sys
 import tempfile
 from pathlib import Path
 
 import pytest
 import pytest_asyncio
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(Path(__file__).parent))
+from devtools.matrix_user import MxUser, unique
+from devtools.net import free_port
+from matrix_bridge import synapse_ctl
+from matrix_bridge.config import Config
 
-from matrix_bridge import synapse_ctl  # noqa: E402
-from matrix_bridge.config import Config  # noqa: E402
-from mx_support import MxUser, free_port, unique  # noqa: E402
+ROOT = Path(__file__).resolve().parents[2]
 
 SERVER = "polres.localhost"
 
@@ -73,6 +71,7 @@ def make_config(hs: Homeserver, state_dir: Path, **kw) -> Config:
 def provisioned(synapse, tmp_path_factory):
     """Rooms + bot + one operator, provisioned once; returns (provision record, base state dir)."""
     import asyncio
+
     from matrix_bridge.provision import provision
     base = tmp_path_factory.mktemp("bridge-base")
     cfg = make_config(synapse, base)
@@ -85,8 +84,8 @@ def provisioned(synapse, tmp_path_factory):
 async def bridge_factory(synapse, provisioned, tmp_path):
     """start(rasa_url=..., clock=..., state_dir=..., store=..., **cfg) -> running in-process
     BridgeService; all are stopped at teardown."""
-    from reports.store import open_store
     from matrix_bridge.service import BridgeService
+    from reports.store import open_store
     started = []
 
     async def start(state_dir: Path | None = None, store=None, clock=None, scheduler=False, **kw):

@@ -14,8 +14,10 @@ from zoneinfo import ZoneInfo
 import pytest
 import pytest_asyncio
 
+from devtools.matrix_user import MxUser
+from devtools.net import free_port
+
 from conftest import Homeserver, make_config
-from mx_support import MxUser, free_port
 
 pytestmark = pytest.mark.asyncio(loop_scope="function")
 

@@ -10,8 +10,9 @@ import urllib.request
 
 import pytest
 
-from conftest import room
 from matrix_bridge.formatting import rasa_to_text
+
+from conftest import room
 
 pytestmark = pytest.mark.asyncio(loop_scope="function")
 

@@ -19,23 +19,17 @@ import pytest
 import pytest_asyncio
 from aiohttp import web
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
+from devtools.net import free_port
+from reports import outbox
+from reports.api import make_app
+from reports.store import open_store
 
-from reports import outbox  # noqa: E402
-from reports.api import make_app  # noqa: E402
-from reports.store import open_store  # noqa: E402
+ROOT = Path(__file__).resolve().parents[2]
 
 aio = pytest.mark.asyncio(loop_scope="function")
 
 TOKEN = "test-token-0123456789abcdef"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def new_report(**over):

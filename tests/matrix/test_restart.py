@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from devtools.net import free_port
+
 from conftest import ROOT, room
-from mx_support import free_port
 
 pytestmark = pytest.mark.asyncio(loop_scope="function")
 

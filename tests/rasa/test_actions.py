@@ -9,20 +9,17 @@ config (POLRES_CONFIG) and one with a broken config (knowledge base fails to loa
 from __future__ import annotations
 
 import json
-import sys
 import tempfile
 import urllib.request
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "scripts"))
+from knowledge import format as kf
+from knowledge import load_kb
+from scripts import servers
 
-import servers  # noqa: E402
-from knowledge import load_kb  # noqa: E402
-from knowledge import format as kf  # noqa: E402
+ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.timeout(300)
 

@@ -5,17 +5,15 @@ Needs a trained model; `make test` provides the servers (RASA_URL / ACTIONS_URL)
 """
 from __future__ import annotations
 
-import sys
 import uuid
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
+from knowledge import format as kf
+from knowledge import load_kb
 
-from knowledge import load_kb  # noqa: E402
-from knowledge import format as kf  # noqa: E402
+ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.timeout(300)
 

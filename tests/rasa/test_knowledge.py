@@ -11,19 +11,16 @@ import re
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 import yaml
 
-REPO = Path(__file__).resolve().parents[2]
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
+from knowledge import KnowledgeError, load_kb
+from knowledge import format as kf
+from knowledge.loader import DEFAULT_CONFIG_PATH, DEFAULT_DATA_DIR
 
-from knowledge import KnowledgeError, load_kb  # noqa: E402
-from knowledge import format as kf  # noqa: E402
-from knowledge.loader import DEFAULT_CONFIG_PATH, DEFAULT_DATA_DIR  # noqa: E402
+REPO = Path(__file__).resolve().parents[2]
 
 REQUIRED_IDS = """
 sim.syarat_baru sim.perpanjang sim.hilang sim.golongan sim.usia sim.peningkatan sim.masa_berlaku

@@ -18,9 +18,7 @@ import json
 import os
 import secrets
 import signal
-import socket
 import subprocess
-import sys
 import tempfile
 import time
 import urllib.error
@@ -32,18 +30,13 @@ from pathlib import Path
 import pytest
 import yaml
 
+from devtools.net import free_port
+from reports import schema
+
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
-from reports import schema  # noqa: E402
 
 BRIDGE_PY = ROOT / ".venv" / "bridge" / "bin" / "python"
 RASA_BIN = ROOT / ".venv" / "rasa" / "bin" / "rasa"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 # ---- Part 2 wiring: must happen at import (collection) time, before the session fixtures start.

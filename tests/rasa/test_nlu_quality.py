@@ -9,16 +9,14 @@ training data and is never copied into data/nlu/.
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "scripts"))
+from scripts.nlu_metrics import THRESHOLDS, failures, misclassified, predict_all, summarise
+from scripts.nlu_trainingdata import load_yaml_examples
 
-from nlu_metrics import THRESHOLDS, failures, misclassified, predict_all, summarise  # noqa: E402
-from nlu_trainingdata import load_yaml_examples  # noqa: E402
+ROOT = Path(__file__).resolve().parents[2]
 
 HOLDOUT = ROOT / "tests" / "nlu" / "holdout.yml"
 

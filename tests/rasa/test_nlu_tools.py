@@ -12,16 +12,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "scripts"))
+from scripts import nlu_check, nlu_eval, nlu_review
 
-import nlu_check  # noqa: E402
-import nlu_eval  # noqa: E402
-import nlu_review  # noqa: E402
+ROOT = Path(__file__).resolve().parents[2]
 
 PY = sys.executable
 DOMAIN = ROOT / "rasa_project" / "domain"

@@ -11,7 +11,7 @@ import pytest
 import redis
 import requests
 
-import servers
+from scripts import servers
 
 pytestmark = pytest.mark.skipif(shutil.which("redis-server") is None,
                                 reason="redis-server missing: scripts/system_deps.sh installs it")

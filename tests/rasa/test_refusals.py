@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import json
-import sys
 import urllib.request
 import uuid
 from pathlib import Path
@@ -18,7 +17,6 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
 
 
 def bot_actions(rasa_url: str, sender: str) -> list[str]:

@@ -13,8 +13,7 @@ import pytest
 from selenium.common.exceptions import NoAlertPresentException
 from selenium.webdriver.common.by import By
 
-from webchat_support import ARTIFACTS, ChatPage, WebchatServer
-from webchat_support import browser, tcp_proxy_factory  # noqa: F401  (pytest fixtures)
+from webchat_support import ARTIFACTS, ChatPage, WebchatServer, browser, tcp_proxy_factory  # noqa: F401  (pytest fixtures)
 
 REFUSAL_WORDS = ("maaf", "tidak dapat", "tidak bisa", "tidak melayani", "tidak menjawab", "di luar",
                  "bukan", "tidak memberikan", "tidak boleh")

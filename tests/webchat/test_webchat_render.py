@@ -10,8 +10,14 @@ import pytest
 from selenium.common.exceptions import NoAlertPresentException
 from selenium.webdriver.common.by import By
 
-from webchat_support import ARTIFACTS, ChatPage, WebchatServer, free_port
-from webchat_support import browser  # noqa: F401  (pytest fixtures)
+from devtools.net import free_port
+
+from webchat_support import (
+    ARTIFACTS,
+    ChatPage,
+    WebchatServer,
+    browser,  # noqa: F401  (pytest fixtures)
+)
 
 ALLOWED_TAGS = {"P", "BR", "STRONG", "EM", "UL", "OL", "LI", "A"}
 

@@ -10,8 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from webchat_support import REPO, free_port
-from webchat_support import webchat_factory  # noqa: F401  (pytest fixtures)
+from devtools.net import free_port
+
+from webchat_support import (
+    REPO,
+    webchat_factory,  # noqa: F401  (pytest fixtures)
+)
 
 DEAD = free_port()  # nothing listens there
 
