@@ -9,7 +9,6 @@ action server started with POLRES_CONFIG pointing at a filled copy (as tests/ras
 from __future__ import annotations
 
 import json
-import sys
 import tempfile
 import urllib.request
 import uuid
@@ -17,13 +16,12 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "scripts"))
+from devtools.net import free_port
+from knowledge import format as kf
+from knowledge import load_kb
+from scripts import servers
 
-import servers  # noqa: E402
-from knowledge import format as kf  # noqa: E402
-from knowledge import load_kb  # noqa: E402
+ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -169,7 +167,7 @@ def filled_actions():
         encoding="utf-8")
     stack = servers.Stack(tmp / "logs")
     try:
-        yield servers.start_actions(stack, servers.free_port(), {"POLRES_CONFIG": str(cfg)})
+        yield servers.start_actions(stack, free_port(), {"POLRES_CONFIG": str(cfg)})
     finally:
         stack.stop()
 
