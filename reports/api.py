@@ -24,8 +24,10 @@ logger = logging.getLogger(__name__)
 
 Callback = Optional[Callable[[Dict[str, Any]], Union[None, Awaitable[None]]]]
 
-STORE_KEY = web.AppKey("reports.store", ReportStore) if hasattr(web, "AppKey") else "reports.store"
-NOTIFIER_KEY = web.AppKey("reports.web_notifier", WebNotifier) if hasattr(web, "AppKey") else "reports.web_notifier"
+STORE_KEY = (web.AppKey("reports.store", ReportStore) if hasattr(web, "AppKey")
+             else "reports.store")
+NOTIFIER_KEY = (web.AppKey("reports.web_notifier", WebNotifier) if hasattr(web, "AppKey")
+                else "reports.web_notifier")
 
 
 def _json(status: int, body: Dict[str, Any]) -> web.Response:

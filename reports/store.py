@@ -23,7 +23,6 @@ from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 from . import schema, texts
 from .db import SCHEMA_SQL, Cursor, integrity_errors, portable, row_to_report
-from .schema import ReportInvalid
 from .times import iso_wib
 
 logger = logging.getLogger(__name__)
@@ -288,7 +287,8 @@ class ReportStore:
         notif_id = f"{report['id']}#{n}"
         cur.execute(
             "INSERT INTO notifications (notif_id, laporan_id, target, kanal, pelapor, ruang, status, "
-            "pesan, dibuat, terkirim, attempts, last_error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, 0, NULL)",
+            "pesan, dibuat, terkirim, attempts, last_error) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, 0, NULL)",
             (notif_id, report["id"], target, report["kanal"], report["pelapor"], report.get("ruang"),
              report["status"], pesan, now))
         return notif_id
