@@ -206,7 +206,3 @@ def format_local_missing(what: str) -> str:
         f"Mohon maaf, informasi {what} Polres Batang belum tersedia di sistem kami. "
         "Silakan datang langsung ke Mapolres Batang atau hubungi 110 (gratis, 24 jam)."
     )
-
-
-def format_emergency(numbers: Iterable[Dict[str, Any]]) -> str:
-    return "\n".join(f"• {n['nomor']}: {n['layanan']}. {n['keterangan']}" for n in numbers)
