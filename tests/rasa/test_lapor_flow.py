@@ -34,7 +34,8 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
-from reports import schema, texts  # noqa: E402
+from reports import schema  # noqa: E402
+from reports.texts import format_status_message  # noqa: E402
 
 BRIDGE_PY = ROOT / ".venv" / "bridge" / "bin" / "python"
 RASA_BIN = ROOT / ".venv" / "rasa" / "bin" / "rasa"
@@ -345,7 +346,7 @@ def test_pembaruan_only_for_the_reporter(own_stack):
     ents = [("laporan_id", rid), ("status_laporan", "ditangani")]
     res = run_action(actions, "action_lapor_pembaruan",
                      tracker(sender, "", intent="lapor_pembaruan_status", entities=ents, active=False))
-    assert texts(res) == [texts.format_status_message(api.get(f"/v1/reports/{rid}")[1])]
+    assert texts(res) == [format_status_message(api.get(f"/v1/reports/{rid}")[1])]
     assert "sedang ditangani" in texts(res)[0] and texts(res)[0].endswith("Darurat? Telepon 110 atau 112.")
     res = run_action(actions, "action_lapor_pembaruan",
                      tracker("someone-else", "", intent="lapor_pembaruan_status", entities=ents, active=False))
