@@ -335,7 +335,3 @@ def format_local_missing(what: str, kontak: Optional[str] = None) -> str:
         f"Silakan {where} ke Mapolres Batang pada jam kerja. "
         "Nomor 110 hanya untuk keadaan darurat."
     )
-
-
-def format_emergency(numbers: Iterable[Dict[str, Any]]) -> str:
-    return "\n".join(f"• {n['nomor']}: {n['layanan']}. {n['keterangan']}" for n in numbers)

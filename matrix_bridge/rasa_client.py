@@ -14,10 +14,23 @@ class RasaUnavailable(Exception):
 
 
 class RasaClient:
-    def __init__(self, session: aiohttp.ClientSession, base_url: str, timeout_s: float = 30.0):
-        self.session = session
+    def __init__(self, base_url: str, timeout_s: float = 30.0,
+                 session: aiohttp.ClientSession | None = None):
         self.base = base_url.rstrip("/")
         self.timeout = aiohttp.ClientTimeout(total=timeout_s)
+        self._session = session
+        self._own_session = session is None
+
+    @property
+    def session(self) -> aiohttp.ClientSession:
+        if self._session is None:  # created inside the running loop, on first use
+            self._session = aiohttp.ClientSession()
+        return self._session
+
+    async def close(self) -> None:
+        if self._own_session and self._session is not None:
+            await self._session.close()
+            self._session = None
 
     async def _post(self, path: str, payload: dict, retries: int = 2):
         last: Exception | None = None

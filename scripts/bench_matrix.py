@@ -118,7 +118,7 @@ async def bench(n: int, rooms: int, rasa_url: str | None) -> dict:
         await u.pump(0)
         m = u.mark()
         t0 = time.perf_counter()
-        ok = await svc.bot.bulletins.fan_out("📢 Siaran uji fan-out", room_ids, "bench-fanout")
+        ok = await svc.bulletins.fan_out("📢 Siaran uji fan-out", room_ids, "bench-fanout")
         t_sent = time.perf_counter() - t0
         seen: set[str] = set()
         while len(seen) < rooms and time.perf_counter() - t0 < 120:

@@ -101,7 +101,7 @@ async def bridge_factory(synapse, provisioned, tmp_path):
 
     yield start
     for svc in started:
-        if not svc.bot._stop.is_set():
+        if not svc.stopped:
             await svc.stop()
 
 

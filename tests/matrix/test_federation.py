@@ -85,14 +85,14 @@ async def test_federated_member_reports_and_gets_bulletin(two_servers, fed_bridg
 
         # Routine bulletin (clock 12:10 WIB -> siang due) reaches the remote member
         m = u.mark()
-        sent = await svc.bot.bulletins.run_due()
+        sent = await svc.bulletins.run_due()
         assert ("siang", "2030-02-01") in sent
         await u.wait_bot_text(room_id, bot_id, "Siaran Kamtibmas Siang", start=m, timeout=60)
 
         # Operator status change is delivered to the remote reporter over federation
         m = u.mark()
         svc.store.update_status(rid, "diterima", "@operator:" + police.server_name)
-        svc.bot.wake_outbox()
+        svc.delivery.wake()
         await u.wait_bot_text(room_id, bot_id, "diterima", start=m, timeout=60)
     finally:
         await u.close()

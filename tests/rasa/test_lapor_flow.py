@@ -32,6 +32,7 @@ import yaml
 
 from devtools.net import free_port
 from reports import schema
+from reports.texts import format_status_message
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -338,7 +339,7 @@ def test_pembaruan_only_for_the_reporter(own_stack):
     ents = [("laporan_id", rid), ("status_laporan", "ditangani")]
     res = run_action(actions, "action_lapor_pembaruan",
                      tracker(sender, "", intent="lapor_pembaruan_status", entities=ents, active=False))
-    assert texts(res) == [schema.format_status_message(api.get(f"/v1/reports/{rid}")[1])]
+    assert texts(res) == [format_status_message(api.get(f"/v1/reports/{rid}")[1])]
     assert "sedang ditangani" in texts(res)[0] and texts(res)[0].endswith("Darurat? Telepon 110 atau 112.")
     res = run_action(actions, "action_lapor_pembaruan",
                      tracker("someone-else", "", intent="lapor_pembaruan_status", entities=ents, active=False))
