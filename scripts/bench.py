@@ -68,7 +68,7 @@ def main() -> None:
         result["startup_to_ready_s"] = round(time.perf_counter() - t, 1)
         s = requests.Session()
         print("==> /model/parse latency", flush=True)
-        result["parse"] = timed(lambda i: s.post(f"{rasa}/model/parse",
+        result["parse"] = timed(lambda i: s.post(servers.with_token(f"{rasa}/model/parse"),
                                                  json={"text": QUESTIONS[i % len(QUESTIONS)]}), 100)
         print("==> REST webhook latency (sequential, through the action server)", flush=True)
         result["webhook_sequential"] = timed(lambda i: s.post(
@@ -90,7 +90,8 @@ def main() -> None:
         if matrix_bench.exists():  # needs this Rasa for the question -> reply latency in a room
             print("==> Matrix: reply latency in a room, bulletin fan-out to 100 rooms", flush=True)
             subprocess.run([str(servers.VENV / "bridge" / "bin" / "python"), str(matrix_bench)],
-                           cwd=servers.ROOT, env={**os.environ, "RASA_URL": rasa}, check=False)
+                           cwd=servers.ROOT, env={**os.environ, "RASA_URL": rasa,
+                                                  "RASA_TOKEN": servers.rasa_token()}, check=False)
         last = servers.ROOT / "models" / "last-train.json"
         if last.exists():
             result["last_training"] = json.loads(last.read_text())

@@ -40,7 +40,9 @@ from nlu_trainingdata import load_yaml_examples  # noqa: E402
 
 def server_up(url: str) -> bool:
     try:
-        with urllib.request.urlopen(url.rstrip("/") + "/status", timeout=5) as r:
+        from servers import with_token
+
+        with urllib.request.urlopen(with_token(url.rstrip("/") + "/status"), timeout=5) as r:
             return r.status == 200
     except Exception:
         return False
@@ -203,6 +205,7 @@ def main(argv=None) -> int:
         subprocess.run([sys.executable, str(ROOT / "scripts" / "servers.py"), "up", str(state)],
                        check=True, cwd=ROOT)
         url = json.loads(state.read_text())["RASA_URL"]
+        os.environ["RASA_TOKEN"] = json.loads(state.read_text())["RASA_TOKEN"]  # that server's token
     try:
         rows = predict_all(url, examples)
     finally:

@@ -17,12 +17,14 @@ from pathlib import Path
 
 import pytest
 
+import servers  # Rasa API token: servers.with_token (tests/conftest.py puts scripts/ on the path)
+
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 
 def bot_actions(rasa_url: str, sender: str) -> list[str]:
-    with urllib.request.urlopen(f"{rasa_url}/conversations/{sender}/tracker", timeout=30) as r:
+    with urllib.request.urlopen(servers.with_token(f"{rasa_url}/conversations/{sender}/tracker"), timeout=30) as r:
         events = json.loads(r.read().decode())["events"]
     # actions after the last user message
     last_user = max(i for i, e in enumerate(events) if e["event"] == "user")

@@ -13,6 +13,7 @@ import pytest
 from selenium.common.exceptions import NoAlertPresentException
 from selenium.webdriver.common.by import By
 
+import servers  # Rasa API token: servers.with_token (tests/conftest.py puts scripts/ on the path)
 from webchat_support import ARTIFACTS, ChatPage, WebchatServer
 from webchat_support import browser, tcp_proxy_factory  # noqa: F401  (pytest fixtures)
 
@@ -37,7 +38,7 @@ def page(browser, site):
 
 
 def tracker(rasa_url: str, sender: str) -> dict:
-    url = f"{rasa_url}/conversations/{quote(sender, safe='')}/tracker"
+    url = servers.with_token(f"{rasa_url}/conversations/{quote(sender, safe='')}/tracker")
     with urllib.request.urlopen(url, timeout=30) as r:
         return json.loads(r.read())
 
