@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the tests need (Redis server, headless Chromium and its driver).
+# Installs the Debian packages `make run` and the tests need (Caddy, the edge; Redis server;
+# headless Chromium and its driver).
 # Runs apt-get only when something is missing. Needs root (or sudo).
 set -euo pipefail
 pkgs=()
+command -v caddy >/dev/null        || pkgs+=(caddy)
 command -v redis-server >/dev/null || pkgs+=(redis-server)
 command -v chromium >/dev/null     || pkgs+=(chromium)
 command -v chromedriver >/dev/null || pkgs+=(chromium-driver)
@@ -15,4 +17,9 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >/dev/null
+# Debian's caddy package enables a system-wide caddy.service on :80 (all interfaces) with a welcome
+# page. We run our own edge on 127.0.0.1 (deploy/caddy/Caddyfile.dev): switch the service off.
+if [[ " ${pkgs[*]} " == *" caddy "* ]] && [ -d /run/systemd/system ]; then
+  $sudo systemctl disable --now caddy.service >/dev/null 2>&1 || true
+fi
 echo "==> installed ${pkgs[*]}"
