@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """`make bench`: latency, throughput and memory of the assistant, measured in one run against
 real servers started here (Rasa + action server on free ports, SQLite tracker store).
-Writes out/bench/assistant.json. Numbers on shared 2-core machines are noisy: compare the
+Writes out/bench/assistant.json (and, via bench_matrix.py / bench_edge.py with the same Rasa,
+out/bench/matrix.json and out/bench/edge.json). Numbers on shared 2-core machines are noisy: compare the
 ratios inside one run rather than absolute values across runs."""
 from __future__ import annotations
 
@@ -92,6 +93,9 @@ def main() -> None:
             subprocess.run([str(servers.VENV / "bridge" / "bin" / "python"), str(matrix_bench)],
                            cwd=servers.ROOT, env={**os.environ, "RASA_URL": rasa,
                                                   "RASA_TOKEN": servers.rasa_token()}, check=False)
+        print("==> edge: socket.io through the edge vs direct, edge memory", flush=True)
+        subprocess.run([sys.executable, str(servers.ROOT / "scripts" / "bench_edge.py")], cwd=servers.ROOT,
+                       env={**os.environ, "RASA_URL": rasa, "RASA_TOKEN": servers.rasa_token()}, check=False)
         last = servers.ROOT / "models" / "last-train.json"
         if last.exists():
             result["last_training"] = json.loads(last.read_text())
