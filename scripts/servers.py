@@ -238,8 +238,8 @@ def cmd_up(state_file: Path) -> None:
     """Starts Rasa + actions for a test run on free ports, detached, then the web chat server and
     an edge in front of them; writes their URLs, Rasa's API token (RASA_TOKEN, or a fresh one per
     run), the report API settings the action server was given, and the pids to state_file.
-    The edge's Matrix upstream is a reserved port (EDGE_SYNAPSE_PORT) nothing listens on: the
-    Matrix suite starts its own Synapse and edge (tests/matrix/test_edge.py)."""
+    No Synapse runs behind this edge (its Matrix paths answer 502): the Matrix suite puts its own
+    edge in front of its own Synapse (tests/matrix/test_edge.py)."""
     run_dir = state_file.parent
     stack = Stack(run_dir / "logs")
     actions_port = free_port()
@@ -248,20 +248,19 @@ def cmd_up(state_file: Path) -> None:
     token = os.environ.get("RASA_TOKEN") or secrets.token_urlsafe(32)
     extra = {**test_reports_env(run_dir), "RASA_TOKEN": token,
              **json.loads(os.environ.get("STACK_EXTRA_ENV", "{}"))}
-    edge_synapse_port = free_port()
     try:
         rasa_port = free_port()
         actions_url = start_actions(stack, actions_port, extra)
         rasa_url = start_rasa(stack, rasa_port, endpoints, current_model(), extra_env=extra, token=token)
         webchat_url = start_webchat(stack, free_port(), rasa_url, token)
-        edge_url = start_edge(stack, free_port(), webchat_url, rasa_url,
-                              f"http://127.0.0.1:{edge_synapse_port}", run_dir / "edge")
+        edge_url = start_edge(stack, free_port(), webchat_url, rasa_url, "http://127.0.0.1:9",
+                              run_dir / "edge")
     except BaseException:
         stack.stop()
         raise
     state_file.write_text(json.dumps({"RASA_URL": rasa_url, "ACTIONS_URL": actions_url,
                                       "RASA_TOKEN": token, "WEBCHAT_URL": webchat_url,
-                                      "EDGE_URL": edge_url, "EDGE_SYNAPSE_PORT": edge_synapse_port,
+                                      "EDGE_URL": edge_url,
                                       **{k: extra[k] for k in REPORT_KEYS},
                                       "pids": [p.pid for _, p in stack.procs]}))
 

@@ -18,7 +18,7 @@ cleanup() { .venv/rasa/bin/python scripts/servers.py down "$state" 2>/dev/null; 
 trap cleanup EXIT INT TERM
 step "start Rasa, the action server, the web chat server and the edge (logs: $run_dir/logs)"
 .venv/rasa/bin/python scripts/servers.py up "$state" || { tail -50 "$run_dir"/logs/*.log; exit 1; }
-for k in RASA_URL ACTIONS_URL RASA_TOKEN WEBCHAT_URL EDGE_URL EDGE_SYNAPSE_PORT REPORTS_API_URL REPORTS_TOKEN REPORTS_OUTBOX; do
+for k in RASA_URL ACTIONS_URL RASA_TOKEN WEBCHAT_URL EDGE_URL REPORTS_API_URL REPORTS_TOKEN REPORTS_OUTBOX; do
   export $k="$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))[sys.argv[2]])" "$state" $k)"
 done
 status=0

@@ -22,7 +22,7 @@ import servers  # noqa: E402
 
 
 # What `servers.py up` hands to the tests (scripts/test.sh exports them; else set here).
-STACK_KEYS = ("RASA_URL", "ACTIONS_URL", "RASA_TOKEN", "WEBCHAT_URL", "EDGE_URL", "EDGE_SYNAPSE_PORT")
+STACK_KEYS = ("RASA_URL", "ACTIONS_URL", "RASA_TOKEN", "WEBCHAT_URL", "EDGE_URL")
 
 
 @pytest.fixture(scope="session")
@@ -52,7 +52,10 @@ def rasa_url(_assistant) -> str:
 @pytest.fixture(scope="session")
 def edge_url(_assistant) -> str:
     """Base URL of the test run's edge (Caddy, deploy/caddy/Caddyfile.dev) in front of the web
-    chat server and Rasa's socket.io channel (its Matrix upstream: EDGE_SYNAPSE_PORT)."""
+    chat server and Rasa's socket.io channel (`servers.py up` starts all three)."""
+    if not os.environ.get("EDGE_URL"):
+        pytest.fail("EDGE_URL is not set: start the servers with `scripts/servers.py up STATE.json` "
+                    "(it starts the edge too) and export EDGE_URL from STATE.json")
     return os.environ["EDGE_URL"]
 
 
