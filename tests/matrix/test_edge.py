@@ -17,7 +17,6 @@ import servers  # tests/conftest.py puts scripts/ on the path
 from conftest import SERVER
 from mx_support import MxUser
 
-pytestmark = pytest.mark.asyncio(loop_scope="function")
 
 
 def get(url: str, body: dict | None = None) -> tuple[int, dict]:
@@ -31,12 +30,13 @@ def get(url: str, body: dict | None = None) -> tuple[int, dict]:
 
 
 @pytest.fixture(scope="module")
-def matrix_edge(synapse, rasa_url):
+def matrix_edge(synapse):
+    """An edge on the port Synapse was told is its public URL (tests/matrix/conftest.py)."""
     run_dir = Path(tempfile.mkdtemp(prefix="edge-matrix-"))
     stack = servers.Stack(run_dir / "logs")
-    webchat = os.environ.get("WEBCHAT_URL", "http://127.0.0.1:9")  # not used by these tests
+    unused = "http://127.0.0.1:9"  # the web chat and socket.io paths are not used here
     try:
-        yield servers.start_edge(stack, synapse.edge_port, webchat, rasa_url, synapse.url, run_dir / "edge")
+        yield servers.start_edge(stack, synapse.edge_port, unused, unused, synapse.url, run_dir / "edge")
     finally:
         stack.stop()
 
@@ -53,25 +53,45 @@ def test_discovery_and_admin_api_through_the_edge(matrix_edge, synapse):
     assert get(matrix_edge + "/_synapse/admin/v1/register")[0] == 404
 
 
-async def test_resident_logs_in_joins_and_gets_an_answer_through_the_edge(
-        matrix_edge, synapse, provisioned, bridge_factory, rasa_url):
-    svc = await bridge_factory(rasa_url=rasa_url)  # the bridge itself talks to Synapse internally
-    bot_id = svc.cfg.bot_user_id
+
+async def resident_via_edge(edge: str, synapse) -> MxUser:
+    """A new resident logs in through the edge (raw login first: its well_known must name the
+    edge, since Element switches to that URL), then as a real Matrix client (matrix-nio)."""
     local = f"edge{os.urandom(4).hex()}"
     uid = synapse.register(local)
-
-    # Login over the edge returns the edge as the homeserver (Element switches to this URL)
-    status, login = get(matrix_edge + "/_matrix/client/v3/login",
+    status, login = get(edge + "/_matrix/client/v3/login",
                         {"type": "m.login.password", "identifier": {"type": "m.id.user", "user": local},
                          "password": "pw-test-123"})
     assert status == 200, login
-    assert login["well_known"]["m.homeserver"]["base_url"] == matrix_edge + "/"
+    assert login["well_known"]["m.homeserver"]["base_url"] == edge + "/"
+    user = await MxUser(edge, uid, "pw-test-123").login()  # logs in and syncs via the edge
+    assert user.client.homeserver == edge and user.since
+    return user
 
-    user = await MxUser(matrix_edge, uid, "pw-test-123").login()  # a real Matrix client, via the edge
+
+@pytest.mark.asyncio(loop_scope="function")
+async def test_resident_logs_in_syncs_and_joins_through_the_edge(matrix_edge, synapse, provisioned):
+    user = await resident_via_edge(matrix_edge, synapse)
     try:
-        assert user.client.homeserver == matrix_edge
         room_id = await user.join(f"#ojol-batang:{SERVER}")
         assert room_id == provisioned["rooms"][f"#ojol-batang:{SERVER}"]
+        mark = user.mark()
+        await user.text(room_id, "selamat pagi semua")
+        _, ev = await user.wait_for(lambda r, e: r == room_id and e.get("sender") == user.user_id
+                                    and (e.get("content") or {}).get("body") == "selamat pagi semua", 30, mark)
+        assert ev["type"] == "m.room.message"  # our own message came back through /sync via the edge
+    finally:
+        await user.close()
+
+
+@pytest.mark.asyncio(loop_scope="function")
+async def test_bot_answers_a_question_in_ojol_batang_through_the_edge(
+        matrix_edge, synapse, provisioned, bridge_factory, rasa_url):
+    svc = await bridge_factory(rasa_url=rasa_url)  # the bridge itself talks to Synapse internally
+    bot_id = svc.cfg.bot_user_id
+    user = await resident_via_edge(matrix_edge, synapse)
+    try:
+        room_id = await user.join(f"#ojol-batang:{SERVER}")
         mark = user.mark()
         question = await user.send(room_id, {"msgtype": "m.text", "body": f"{bot_id}: apa saja syarat membuat SKCK?",
                                              "m.mentions": {"user_ids": [bot_id]}})
