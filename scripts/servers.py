@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -217,6 +218,9 @@ def start_edge(stack: Stack, port: int, webchat_url: str, rasa_url: str, synapse
                data_dir: Path) -> str:
     """Starts the public entrance (Caddy, Debian package) on 127.0.0.1:port; returns its URL."""
     url = f"http://127.0.0.1:{port}"
+    if not shutil.which(CADDY):
+        raise FileNotFoundError(f"{CADDY} not found: the edge needs Caddy (scripts/system_deps.sh, "
+                                "or apt-get install caddy)")
     proc = stack.start("edge", [CADDY, "run", "--config", str(EDGE_CONFIG), "--adapter", "caddyfile"],
                        edge_env(port, webchat_url, rasa_url, synapse_url, data_dir))
     wait_http(f"{url}/healthz", 30, proc, "edge (caddy)")

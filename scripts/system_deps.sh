@@ -2,12 +2,16 @@
 # Installs the Debian packages `make run` and the tests need (Caddy, the edge; Redis server;
 # headless Chromium and its driver).
 # Runs apt-get only when something is missing. Needs root (or sudo).
+#   scripts/system_deps.sh        everything (make test)
+#   scripts/system_deps.sh run    only what `make run` needs (caddy)
 set -euo pipefail
 pkgs=()
 command -v caddy >/dev/null        || pkgs+=(caddy)
+if [ "${1:-}" != run ]; then
 command -v redis-server >/dev/null || pkgs+=(redis-server)
 command -v chromium >/dev/null     || pkgs+=(chromium)
 command -v chromedriver >/dev/null || pkgs+=(chromium-driver)
+fi
 [ ${#pkgs[@]} -eq 0 ] && exit 0
 echo "==> installing Debian packages: ${pkgs[*]}"
 sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
