@@ -68,6 +68,8 @@ def rasa_token() -> str:
     if os.environ.get("RASA_TOKEN"):
         return os.environ["RASA_TOKEN"]
     if RASA_TOKEN_FILE.exists() and RASA_TOKEN_FILE.read_text().strip():
+        if RASA_TOKEN_FILE.stat().st_mode & 0o077:  # e.g. written by hand: owner-only again
+            RASA_TOKEN_FILE.chmod(0o600)
         return RASA_TOKEN_FILE.read_text().strip()
     RASA_TOKEN_FILE.parent.mkdir(parents=True, exist_ok=True)
     token = secrets.token_urlsafe(32)

@@ -179,6 +179,9 @@ def test_rasa_token_file_is_created_once_with_mode_0600(tmp_path, monkeypatch):
     assert len(first) >= 40
     assert stat.S_IMODE(servers.RASA_TOKEN_FILE.stat().st_mode) == 0o600
     assert servers.rasa_token() == first  # stable across restarts
+    servers.RASA_TOKEN_FILE.chmod(0o644)  # loosened by hand: tightened again on the next read
+    assert servers.rasa_token() == first
+    assert stat.S_IMODE(servers.RASA_TOKEN_FILE.stat().st_mode) == 0o600
     monkeypatch.setenv("RASA_TOKEN", "from-the-environment")
     assert servers.rasa_token() == "from-the-environment"
     assert servers.with_token("http://x/status?a=1") == "http://x/status?a=1&token=from-the-environment"
