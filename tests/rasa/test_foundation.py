@@ -37,7 +37,7 @@ def test_answer_is_produced_by_a_custom_action(rasa_url, chat):
 
 
 def test_every_intent_in_the_domain_has_a_topic_prefix(rasa_url):
-    domain = get_json(f"{rasa_url}/domain")
+    domain = get_json(servers.with_token(f"{rasa_url}/domain"))
     intents = [next(iter(i)) if isinstance(i, dict) else i for i in domain["intents"]]
     rasa_builtin = {"nlu_fallback", "out_of_scope", "restart", "back", "session_start"}
     bad = [i for i in intents if i not in rasa_builtin and not i.startswith(TOPICS)]
