@@ -185,3 +185,24 @@ def test_rasa_token_file_is_created_once_with_mode_0600(tmp_path, monkeypatch):
     monkeypatch.setenv("RASA_TOKEN", "from-the-environment")
     assert servers.rasa_token() == "from-the-environment"
     assert servers.with_token("http://x/status?a=1") == "http://x/status?a=1&token=from-the-environment"
+
+
+def test_edge_adds_no_fixed_delay(edge_url):
+    """Regression: the web chat server wrote headers and body separately, and on the edge's
+    kept-alive upstream connection Nagle + delayed ACK held each response ~40 ms."""
+    import http.client
+    import statistics
+    import time
+
+    u = urlsplit(edge_url)
+    conn = http.client.HTTPConnection(u.hostname, u.port, timeout=10)
+    times = []
+    for _ in range(30):
+        t0 = time.perf_counter()
+        conn.request("GET", "/config.json")
+        resp = conn.getresponse()
+        resp.read()
+        times.append((time.perf_counter() - t0) * 1000)
+        assert resp.status == 200
+    conn.close()
+    assert statistics.median(times) < 25, sorted(times)
