@@ -245,7 +245,7 @@ def cmd_up(state_file: Path) -> None:
     an edge in front of them; writes their URLs, Rasa's API token (RASA_TOKEN, or a fresh one per
     run), the report API settings the action server was given, and the pids to state_file.
     No Synapse runs behind this edge (its Matrix paths answer 502): the Matrix suite puts its own
-    edge in front of its own Synapse (tests/matrix/test_edge.py)."""
+    edge in front of its own Synapse (tests/matrix/test_matrix_edge.py)."""
     run_dir = state_file.parent
     stack = Stack(run_dir / "logs")
     actions_port = free_port()

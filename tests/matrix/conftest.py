@@ -51,7 +51,7 @@ class Homeserver:
 @pytest.fixture(scope="session")
 def synapse():
     d = Path(tempfile.mkdtemp(prefix="synapse-test-"))
-    # Synapse sits behind an edge (tests/matrix/test_edge.py starts it on this port): clients are
+    # Synapse sits behind an edge (tests/matrix/test_matrix_edge.py starts it on this port): clients are
     # told this URL (public_baseurl, login's well_known), as in `make run` and production.
     edge_port = free_port()
     os.environ["SYNAPSE_PUBLIC_BASEURL"] = f"http://127.0.0.1:{edge_port}/"
