@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 
 import aiohttp
 
@@ -31,12 +32,15 @@ class RasaClient:
         if self._own_session and self._session is not None:
             await self._session.close()
             self._session = None
+        # Rasa's --auth-token for its HTTP API (/model/parse); the REST webhook ignores it.
+        self.params = {"token": os.environ["RASA_TOKEN"]} if os.environ.get("RASA_TOKEN") else None
 
     async def _post(self, path: str, payload: dict, retries: int = 2):
         last: Exception | None = None
         for attempt in range(retries + 1):
             try:
-                async with self.session.post(self.base + path, json=payload, timeout=self.timeout) as r:
+                async with self.session.post(self.base + path, json=payload, timeout=self.timeout,
+                                             params=self.params if path.startswith("/model/") else None) as r:
                     if r.status == 200:
                         return await r.json(content_type=None)
                     last = RasaUnavailable(f"HTTP {r.status}: {(await r.text())[:200]}")

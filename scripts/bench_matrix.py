@@ -42,7 +42,8 @@ def rasa_ok(url: str | None) -> bool:
     if not url:
         return False
     try:
-        with urllib.request.urlopen(url.rstrip("/") + "/status", timeout=5) as r:
+        token = os.environ.get("RASA_TOKEN", "")  # bench.py passes its Rasa's --auth-token
+        with urllib.request.urlopen(url.rstrip("/") + f"/status?token={token}", timeout=5) as r:
             return r.status == 200
     except OSError:
         return False

@@ -39,7 +39,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def server_up(url: str) -> bool:
     try:
-        with urllib.request.urlopen(url.rstrip("/") + "/status", timeout=5) as r:
+        from servers import with_token
+
+        with urllib.request.urlopen(with_token(url.rstrip("/") + "/status"), timeout=5) as r:
             return r.status == 200
     except Exception:
         return False
@@ -202,6 +204,7 @@ def main(argv=None) -> int:
         subprocess.run([sys.executable, str(ROOT / "scripts" / "servers.py"), "up", str(state)],
                        check=True, cwd=ROOT)
         url = json.loads(state.read_text())["RASA_URL"]
+        os.environ["RASA_TOKEN"] = json.loads(state.read_text())["RASA_TOKEN"]  # that server's token
     try:
         rows = predict_all(url, examples)
     finally:

@@ -25,8 +25,10 @@ def is_refusal(intent: str) -> bool:
 
 
 def parse(rasa_url: str, text: str, timeout: float = 60) -> dict:
+    from servers import with_token  # Rasa's API token (RASA_TOKEN or var/rasa/api.token)
+
     req = urllib.request.Request(
-        rasa_url.rstrip("/") + "/model/parse",
+        with_token(rasa_url.rstrip("/") + "/model/parse"),
         data=json.dumps({"text": text}).encode("utf-8"),
         headers={"Content-Type": "application/json"},
     )

@@ -49,7 +49,15 @@ class Homeserver:
 @pytest.fixture(scope="session")
 def synapse():
     d = Path(tempfile.mkdtemp(prefix="synapse-test-"))
-    hs = Homeserver(d, free_port(), SERVER).start()
+    # Synapse sits behind an edge (tests/matrix/test_matrix_edge.py starts it on this port): clients are
+    # told this URL (public_baseurl, login's well_known), as in `make run` and production.
+    edge_port = free_port()
+    os.environ["SYNAPSE_PUBLIC_BASEURL"] = f"http://127.0.0.1:{edge_port}/"
+    try:
+        hs = Homeserver(d, free_port(), SERVER).start()
+    finally:
+        os.environ.pop("SYNAPSE_PUBLIC_BASEURL", None)
+    hs.edge_port = edge_port
     try:
         yield hs
     finally:

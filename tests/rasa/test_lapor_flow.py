@@ -33,6 +33,7 @@ import yaml
 from devtools.net import free_port
 from reports import schema
 from reports.texts import format_status_message
+from scripts import servers
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -433,7 +434,7 @@ def e2e(rasa_url, tmp_path_factory):
     api = ReportApi(url.port, os.environ["REPORTS_TOKEN"], Path(os.environ["REPORTS_OUTBOX"]),
                     d / "reports.db", rasa_url, d / "reports.log")
     api.start()
-    status, domain = http("GET", f"{rasa_url}/domain")
+    status, domain = http("GET", servers.with_token(f"{rasa_url}/domain"))
     if status == 200 and "lapor_form" not in (domain.get("forms") or {}):
         api.stop()
         pytest.fail("the loaded model has no lapor_form: retrain (`make train`)")
@@ -464,7 +465,7 @@ def clean(reply: str) -> str:
 
 
 def bot_texts(rasa_url: str, sender: str) -> list[str]:
-    _, trk = http("GET", f"{rasa_url}/conversations/{urllib.parse.quote(sender)}/tracker")
+    _, trk = http("GET", servers.with_token(f"{rasa_url}/conversations/{urllib.parse.quote(sender)}/tracker"))
     return [e.get("text") or "" for e in trk.get("events", []) if e.get("event") == "bot"]
 
 
@@ -515,7 +516,7 @@ def test_e2e_buttons_validation_and_cancel(e2e):
     _, listed = api.get(f"/v1/reports?pelapor={sender}")
     assert listed["reports"] == []
     # the form is closed and its slots are empty
-    _, trk = http("GET", f"{rasa_url}/conversations/{sender}/tracker")
+    _, trk = http("GET", servers.with_token(f"{rasa_url}/conversations/{sender}/tracker"))
     assert not (trk.get("active_loop") or {}).get("name")
     assert all(trk["slots"].get(s) is None for s in FULL)
 

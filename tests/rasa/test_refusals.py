@@ -16,11 +16,13 @@ from pathlib import Path
 
 import pytest
 
+from scripts import servers
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def bot_actions(rasa_url: str, sender: str) -> list[str]:
-    with urllib.request.urlopen(f"{rasa_url}/conversations/{sender}/tracker", timeout=30) as r:
+    with urllib.request.urlopen(servers.with_token(f"{rasa_url}/conversations/{sender}/tracker"), timeout=30) as r:
         events = json.loads(r.read().decode())["events"]
     # actions after the last user message
     last_user = max(i for i, e in enumerate(events) if e["event"] == "user")

@@ -1,5 +1,7 @@
-"""End to end: headless Chromium -> widget -> socket.io -> the REAL Rasa server (fixture rasa_url)
--> action server -> knowledge base. The tracker REST API is used to check what Rasa understood."""
+"""End to end: headless Chromium -> the edge (Caddy, one origin: fixture edge_url) -> widget and
+socket.io over WebSocket -> the REAL Rasa server (fixture rasa_url) -> action server -> knowledge
+base, as a citizen uses it. The tracker REST API (with Rasa's token) is used to check what Rasa
+understood. The connection-drop test talks to Rasa without the edge (a TCP proxy it can cut)."""
 
 from __future__ import annotations
 
@@ -13,19 +15,25 @@ import pytest
 from selenium.common.exceptions import NoAlertPresentException
 from selenium.webdriver.common.by import By
 
-from webchat_support import ARTIFACTS, ChatPage, WebchatServer, browser, tcp_proxy_factory  # noqa: F401  (pytest fixtures)
+from scripts import servers
+from webchat_support import ARTIFACTS, ChatPage, WebchatServer
+from webchat_support import browser, tcp_proxy_factory  # noqa: F401  (pytest fixtures)
 
 REFUSAL_WORDS = ("maaf", "tidak dapat", "tidak bisa", "tidak melayani", "tidak menjawab", "di luar",
                  "bukan", "tidak memberikan", "tidak boleh")
 
 
+class EdgeSite:
+    """The page as the public sees it: the test run's edge (servers.py up) in front of the web chat
+    server and Rasa's socket.io channel."""
+
+    def __init__(self, edge_url: str) -> None:
+        self.url = edge_url.rstrip("/") + "/"
+
+
 @pytest.fixture(scope="module")
-def site(rasa_url):
-    srv = WebchatServer(rasa_url)
-    try:
-        yield srv
-    finally:
-        srv.close()
+def site(edge_url):
+    return EdgeSite(edge_url)
 
 
 @pytest.fixture
@@ -36,7 +44,7 @@ def page(browser, site):
 
 
 def tracker(rasa_url: str, sender: str) -> dict:
-    url = f"{rasa_url}/conversations/{quote(sender, safe='')}/tracker"
+    url = servers.with_token(f"{rasa_url}/conversations/{quote(sender, safe='')}/tracker")
     with urllib.request.urlopen(url, timeout=30) as r:
         return json.loads(r.read())
 
@@ -56,9 +64,16 @@ def ask(page: ChatPage, text: str, expect, timeout: float = 120):
     return new
 
 
-def test_skck_fee_over_socketio(page, rasa_url):
+def test_skck_fee_over_socketio(page, rasa_url, site):
     new = ask(page, "berapa biaya skck", lambda t: "Rp30.000" in t)
     assert any("Rp30.000" in t for t in new)
+    # one origin: the page and its socket.io connection both come from the edge, over WebSocket
+    assert page.d.current_url == site.url
+    page.wait(lambda d: d.execute_script("return document.documentElement.dataset.transport") == "websocket",
+              30, "socket.io never upgraded to WebSocket through the edge")
+    sockets = page.d.execute_script(
+        "return performance.getEntriesByType('resource').map(e => e.name).filter(n => n.includes('/socket.io/'))")
+    assert sockets and all(n.startswith(site.url + "socket.io/") for n in sockets), sockets
     # the socket.io session id from localStorage is the tracker's sender id (session_persistence)
     user, _ = last_user_turn(tracker(rasa_url, page.session()))
     assert user["text"] == "berapa biaya skck"

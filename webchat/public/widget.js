@@ -380,7 +380,8 @@
   // ---------------------------------------------------------------- socket
   function connect() {
     if (typeof window.io !== "function") { setConn(TXT.configError); return; }
-    socket = window.io(config.rasaUrl, {
+    // No rasaUrl (behind the edge): socket.io on the page's own origin.
+    socket = window.io(config.rasaUrl || undefined, {
       path: "/socket.io",
       reconnection: true,
       reconnectionDelay: 1000,
@@ -390,6 +391,12 @@
     });
     socket.on("connect", function () {
       confirmed = false;
+      // which transport carries the chat (diagnostics, tests): "polling", then "websocket"
+      var engine = socket.io.engine;
+      document.documentElement.setAttribute("data-transport", engine.transport.name);
+      engine.once("upgrade", function (t) {
+        document.documentElement.setAttribute("data-transport", t.name);
+      });
       socket.emit("session_request", { session_id: sessionId });
     });
     socket.on("session_confirm", function (sid) {
