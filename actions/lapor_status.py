@@ -14,12 +14,11 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.lapor import _entity, _text, owns, reporter_of
 from reports import schema
 from reports.client import ReportApiUnavailable, ReportClient
 from reports.texts import format_status_line, format_status_message
 from reports.vocabulary import DARURAT, STATUS, status_label
-
-from actions.lapor import _entity, _text, owns, reporter_of
 
 logger = logging.getLogger(__name__)
 

@@ -31,6 +31,30 @@ CADDY = os.environ.get("CADDY_BIN", "caddy")
 EDGE_CONFIG = ROOT / "deploy" / "caddy" / "Caddyfile.dev"
 
 
+def rasa_token() -> str:
+    """Rasa's --auth-token: RASA_TOKEN if set, else var/rasa/api.token, generated (mode 0600) on
+    first use. Every internal caller of Rasa's HTTP API passes it (`?token=`)."""
+    if os.environ.get("RASA_TOKEN"):
+        return os.environ["RASA_TOKEN"]
+    if RASA_TOKEN_FILE.exists() and RASA_TOKEN_FILE.read_text().strip():
+        if RASA_TOKEN_FILE.stat().st_mode & 0o077:  # e.g. written by hand: owner-only again
+            RASA_TOKEN_FILE.chmod(0o600)
+        return RASA_TOKEN_FILE.read_text().strip()
+    RASA_TOKEN_FILE.parent.mkdir(parents=True, exist_ok=True)
+    token = secrets.token_urlsafe(32)
+    fd = os.open(RASA_TOKEN_FILE, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        os.fchmod(fh.fileno(), 0o600)
+        fh.write(token + "\n")
+    return token
+
+
+def with_token(url: str, token: str | None = None) -> str:
+    """url + Rasa's API token as the `token` query parameter (the only form Rasa accepts)."""
+    token = token or rasa_token()
+    return f"{url}{'&' if '?' in url else '?'}token={token}"
+
+
 def current_model() -> Path:
     """RASA_MODEL if set (the model a test run just trained), else the model the current
     config, domain and data map to (scripts/train.sh --path)."""

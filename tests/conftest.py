@@ -17,7 +17,6 @@ import pytest
 from devtools.net import wait_http
 from scripts import servers
 
-
 # What `servers.py up` hands to the tests (scripts/test.sh exports them; else set here).
 STACK_KEYS = ("RASA_URL", "ACTIONS_URL", "RASA_TOKEN", "WEBCHAT_URL", "EDGE_URL")
 

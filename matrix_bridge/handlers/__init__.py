@@ -6,8 +6,8 @@ from reports.vocabulary import DARURAT
 
 from .. import formatting as fmt
 from ..context import Ctx
-from . import lapor, operator, qa, voice
 from . import commands as cmds
+from . import lapor, operator, qa, voice
 
 UNKNOWN = "Perintah tidak dikenal. Ketik !bantuan untuk melihat daftar perintah."
 UNKNOWN_OPERATOR = "Perintah tidak dikenal. Ketik !bantuan untuk daftar perintah operator."

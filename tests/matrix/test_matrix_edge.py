@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from scripts import servers
-from conftest import SERVER
 from devtools.matrix_user import MxUser
+from scripts import servers
 
+from conftest import SERVER
 
 
 def get(url: str, body: dict | None = None) -> tuple[int, dict]:

@@ -9,6 +9,7 @@ from matrix_bridge.status_delivery import StatusDelivery
 from reports.backoff import Backoff, retry_delay
 from reports.store import open_store
 
+
 def test_every_command_is_declared_once_and_documented():
     names = [c.name for c in cmds.COMMANDS]
     assert len(names) == len(set(names))

@@ -16,8 +16,8 @@ from selenium.common.exceptions import NoAlertPresentException
 from selenium.webdriver.common.by import By
 
 from scripts import servers
-from webchat_support import ARTIFACTS, ChatPage, WebchatServer
-from webchat_support import browser, tcp_proxy_factory  # noqa: F401  (pytest fixtures)
+
+from webchat_support import ARTIFACTS, ChatPage, WebchatServer, browser, tcp_proxy_factory  # noqa: F401  (pytest fixtures)
 
 REFUSAL_WORDS = ("maaf", "tidak dapat", "tidak bisa", "tidak melayani", "tidak menjawab", "di luar",
                  "bukan", "tidak memberikan", "tidak boleh")
