@@ -19,4 +19,6 @@ if [ -f scripts/nlu_check.py ]; then
   echo "==> NLU checks"
   .venv/rasa/bin/python scripts/nlu_check.py || status=1
 fi
+echo "==> hold-out honesty: evaluation and test phrases vs data/nlu (exact or difflib >= 0.90)"
+.venv/rasa/bin/python scripts/nlu_overlap.py || status=1
 exit $status
