@@ -192,10 +192,20 @@ def test_eval_writes_report_and_compares_with_previous(tmp_path, rasa_url):
         {"intent": "blokir_gaji", "examples": "- berapa gaji kapolres batang\n"},
         {"intent": "lapor_kejadian", "examples": "- ada tawuran di dekat pasar\n"},
     ]}, allow_unicode=True))
+    dialogues = tmp_path / "dialogues.yml"
+    dialogues.write_text(yaml.safe_dump({"dialogues": [
+        {"id": "t1", "pattern": "atribut_lain", "register": "santai", "turns": [
+            {"user": "skck bikinnya bayar brp", "expect": {"contains": ["30.000"]}},
+            {"user": "xq zzv blorp", "expect": {"contains": ["kalimat yang tidak pernah dibalas bot"]}}]},
+    ]}, allow_unicode=True))
+    facts = tmp_path / "facts.yml"
+    facts.write_text(yaml.safe_dump({"facts": [
+        {"id": "t1", "entry": "skck.biaya", "register": "formal",
+         "question": "Berapa PNBP untuk penerbitan SKCK?", "lead": ["30.000"]}]}, allow_unicode=True))
     out = tmp_path / "eval"
     for _ in range(2):
         rc = nlu_eval.main(["--holdout", str(holdout), "--rasa-url", rasa_url, "--out", str(out),
-                            "--no-start"])
+                            "--no-start", "--dialogues", str(dialogues), "--facts", str(facts)])
         assert rc == 0
         import time
         time.sleep(1.1)  # distinct timestamped directories
@@ -209,7 +219,23 @@ def test_eval_writes_report_and_compares_with_previous(tmp_path, rasa_url):
     metrics = json.loads((latest / "metrics.json").read_text())
     assert metrics["summary"]["messages"] == 5
     assert set(metrics["per_intent"]) >= {"sim_biaya", "skck_syarat", "blokir_gaji", "lapor_kejadian"}
-    assert 0.0 <= metrics["summary"]["topic_accuracy"] <= 1.0
+    # the reported numbers are exactly those of the live model on these messages
+    from nlu_metrics import predict_all, summarise
+    from nlu_trainingdata import load_yaml_examples
+
+    rows = predict_all(rasa_url, load_yaml_examples(holdout))
+    assert metrics["summary"] == summarise(rows)
+    wrong = {(r["text"], r["predicted"]) for r in rows if r["predicted"] != r["expected"]}
+    assert {(r["text"], r["predicted"]) for r in metrics["misclassified"]} >= wrong
+    assert metrics["summary"]["intent_accuracy"] == round(1 - len(wrong) / 5, 4)
+    # the conversation sets were played and scored: the second dialogue turn cannot pass
+    conv = json.loads((latest / "conversation.json").read_text())
+    assert conv["summary"]["dialogues"] == 1 and conv["summary"]["facts"] == 1
+    assert conv["summary"]["dialogue_pass_rate"] == 0.0
+    assert conv["dialogues"][0]["turns"][1]["failures"], conv["dialogues"][0]
+    assert conv["summary"]["per_pattern"]["atribut_lain"]["n"] == 1
+    assert metrics["conversation"] == conv["summary"]
+    assert "| pattern |" in (latest / "report.md").read_text()
     comparison = (latest / "comparison.md").read_text()
     assert dirs[0].name in comparison and "topic_accuracy" in comparison
     latest_json = json.loads((out / "holdout-latest.json").read_text())
