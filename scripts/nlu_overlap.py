@@ -13,7 +13,8 @@ Evaluation side ("test phrases"):
   Behaviour tests of actions and flows (test_actions.py, test_conversations.py, the Matrix and
   web chat suites) are out of scope on purpose: they drive the bot with canonical phrases
   ("sim A", "pasal 362") to check what it does, not how well the classifier generalises.
-Training side: every intent example of data/nlu/*.yml (entity annotations stripped).
+Training side: every intent example, synonym and lookup entry of data/nlu/*.yml (entity
+annotations stripped; regex patterns are not text and are skipped).
 
 Both sides are normalised like /work/shared/hooks/overlap_check.py: entity annotations
 `[text](entity)` / `[text]{...}` -> text, lower case, every non-word character -> space,
@@ -80,7 +81,7 @@ class Phrase:
 def training_phrases(data_dir: Path) -> List[Phrase]:
     out = []
     for path in sorted(Path(data_dir).glob("*.yml")):
-        out += [Phrase(e.file, e.line, e.text) for e in read_file(path) if e.kind == "intent"]
+        out += [Phrase(e.file, e.line, e.text) for e in read_file(path) if e.kind != "regex"]
     return out
 
 
