@@ -132,6 +132,27 @@ def is_goodbye(text: str, turn: dict) -> bool:
 
 
 # ------------------------------------------------------------------------------ checking
+CONTRACT_TOPICS = ("sim", "skck", "layanan", "pasal", "lapor", "sapaan")
+TOPIC_WORDS = (("skck", "skck"), ("sim", "sim"), ("pasal", "pasal"), ("kuhp", "pasal"),
+               ("lapor", "lapor"), ("darurat", "layanan"), ("tilang", "layanan"), ("stnk", "layanan"))
+
+
+def button_topic(button: dict) -> str:
+    """The topic a button leads to: the contract prefix of its payload intent ("/skck_biaya" ->
+    skck); for a topic-less payload (lanjut_*, free text) a topic word of its title or payload,
+    else the title itself. Buttons that all lead into one topic (e.g. SIM classes) are not a
+    question about WHICH topic is meant."""
+    payload = str(button.get("payload") or "")
+    m = re.match(r"/([a-z]+)_", payload)
+    if m and m.group(1) in CONTRACT_TOPICS:
+        return m.group(1)
+    words = re.findall(r"[a-z]+", (str(button.get("title") or "") + " " + payload).lower())
+    for word, topic in TOPIC_WORDS:
+        if word in words:
+            return topic
+    return str(button.get("title") or payload).strip().lower()
+
+
 def check_turn(expect: dict, messages: List[dict], turn: dict) -> List[str]:
     """Failed expectations of one turn (empty list = the turn passes)."""
     expect = expect or {}
@@ -152,8 +173,9 @@ def check_turn(expect: dict, messages: List[dict], turn: dict) -> List[str]:
     if "buttons" in expect and bool(buttons) != bool(expect["buttons"]):
         fails.append("buttons expected" if expect["buttons"] else "unexpected buttons")
     if expect.get("ask_topic"):
-        if len(buttons) < 2 or "?" not in text or refused:
-            fails.append("did not ask which topic (needs >= 2 buttons, a question, no refusal)")
+        topics = {button_topic(b) for b in buttons}
+        if len(topics) < 2 or "?" not in text or refused:
+            fails.append("did not ask which topic (needs buttons of >= 2 topics, a question, no refusal)")
     if "goodbye" in expect and is_goodbye(text, turn) != bool(expect["goodbye"]):
         fails.append("goodbye given" if not expect["goodbye"] else "no goodbye")
     return fails

@@ -19,8 +19,12 @@ import json
 import urllib.request
 from typing import Dict, Iterable, List, Tuple
 
-INTENT_BAR = 0.80         # placeholder, set from the measurement below
-FALLBACK_CEILING = 0.05   # placeholder, set from the measurement below
+# Measured on the decontaminated hold-out (654 messages), model chat-pak-polisi-ce66f477da4c
+# (2026-11-30): intent accuracy 0.9235, fallback rate 0.0245. The bars sit about two standard
+# errors away (sqrt(p(1-p)/n) = 0.010 resp. 0.006) so that a retrain on slightly different data
+# does not fail by chance, while a real regression of a few points does.
+INTENT_BAR = 0.90
+FALLBACK_CEILING = 0.04
 # Refusal bars from issue 9/17. Intent accuracy and the fallback ceiling were set from the
 # decontaminated hold-out on the model of 2026-11-30 (see tests/nlu/README.md, "Thresholds").
 THRESHOLDS = {"topic_accuracy": 0.92, "intent_accuracy": INTENT_BAR, "fallback_rate": FALLBACK_CEILING,

@@ -9,7 +9,8 @@ Evaluation side ("test phrases"):
   (`question:`);
 - every message-like string literal of the test modules that MEASURE the NLU (NLU_TEST_MODULES:
   hard negatives, refusal phrases, guard phrases; see `message_literals`: strings of 2..30 words
-  of letters, digits and light punctuation, not docstrings, f-strings, code, URLs or replies).
+  of letters, digits and light punctuation, not docstrings, f-strings, code, URLs, or bot-side
+  fields of a reply written as dict literals: "text", "title", "payload", "reply").
   Behaviour tests of actions and flows (test_actions.py, test_conversations.py, the Matrix and
   web chat suites) are out of scope on purpose: they drive the bot with canonical phrases
   ("sim A", "pasal 362") to check what it does, not how well the classifier generalises.
@@ -103,6 +104,7 @@ def yaml_test_phrases(path: Path) -> List[Phrase]:
     return out
 
 
+BOT_FIELDS = {"text", "title", "payload", "reply"}
 MESSAGE_RE = re.compile(r"^[\w\s?!.,'’:;()\-/+&%]+$", re.UNICODE)
 
 
@@ -120,6 +122,10 @@ def message_literals(path: Path) -> List[Phrase]:
                 skip.add(id(body[0].value))
         if isinstance(node, ast.JoinedStr):
             skip.update(id(v) for v in node.values)
+        if isinstance(node, ast.Dict):  # bot-side fields of a reply: {"text": ..., "title": ...}
+            for k, v in zip(node.keys, node.values):
+                if isinstance(k, ast.Constant) and k.value in BOT_FIELDS:
+                    skip.add(id(v))
     out = []
     for node in ast.walk(tree):
         if not (isinstance(node, ast.Constant) and isinstance(node.value, str)) or id(node) in skip:

@@ -72,6 +72,14 @@ def test_scoring_rules_on_known_replies():
             "buttons": [{"title": "SIM", "payload": "/x"}, {"title": "SKCK", "payload": "/y"}]}]
     assert nd.check_turn({"ask_topic": True, "not_contains": ["Rp"]}, ask, {"intent": "", "actions": []}) == []
     assert nd.check_turn({"ask_topic": True}, [{"text": "Biaya Rp30.000"}], {"intent": "", "actions": []})
+    one_topic = [{"text": "SIM golongan apa?", "buttons": [
+        {"title": "SIM A", "payload": '/sim_pilih_jenis{"jenis_sim":"A"}'},
+        {"title": "SIM C", "payload": '/sim_pilih_jenis{"jenis_sim":"C"}'}]}]
+    assert nd.check_turn({"ask_topic": True}, one_topic, {"intent": "", "actions": []})  # a guess
+    topicless = [{"text": "Biaya apa yang Anda maksud?", "buttons": [
+        {"title": "Biaya SIM", "payload": '/lanjut_biaya{"topik":"sim"}'},
+        {"title": "Biaya SKCK", "payload": '/lanjut_biaya{"topik":"skck"}'}]}]
+    assert nd.check_turn({"ask_topic": True}, topicless, {"intent": "", "actions": []}) == []
     assert nd.check_turn({"goodbye": False}, [{"text": "Terima kasih sudah bertanya. Sampai jumpa, tetap jaga keamanan."}], {"intent": "", "actions": []})
     assert nd.check_turn({}, [], {"intent": "", "actions": []}) == ["no reply"]
 
