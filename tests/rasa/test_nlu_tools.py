@@ -21,6 +21,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 import nlu_check  # noqa: E402
 import nlu_eval  # noqa: E402
+import nlu_overlap  # noqa: E402
 import nlu_review  # noqa: E402
 
 PY = sys.executable
@@ -87,6 +88,69 @@ def test_check_flags_guard_rule_that_refuses_a_hard_negative(tmp_path):
                      "    patterns: ['gaji\\s+polisi']\n")
     problems = nlu_check.run_checks(d, tmp_path / "nodomain", guard)
     assert any("pasal.yml:15" in p and "terlalu_luas" in p for p in problems), problems
+
+
+# ------------------------------------------------------------------------------ nlu_overlap
+def test_overlap_check_names_both_sides_and_fails(tmp_path):
+    data = tmp_path / "nlu"
+    data.mkdir()
+    (data / "skck.yml").write_text('version: "3.1"\nnlu:\n' + block(
+        "skck_biaya", ["berapa biaya bikin [skck](dokumen) di polres", "ongkos surat kelakuan baik"]))
+    (data / "sinonim.yml").write_text('version: "3.1"\nnlu:\n- synonym: SIM C\n  examples: |\n'
+                                      '    - sim motor\n')
+    tests = tmp_path / "holdout.yml"
+    tests.write_text('version: "3.1"\nnlu:\n' + block("skck_biaya", [
+        "Berapa biaya bikin SKCK di Polres?",      # exact after normalising (case, punctuation)
+        "berapa biaya bikin skck di polresta",     # near: ratio >= 0.90
+        "sim motor",                               # a synonym counts as training text
+        "syarat perpanjang stnk lima tahunan"]))  # unrelated
+    dialogues = tmp_path / "dialogues.yml"
+    dialogues.write_text("dialogues:\n- id: x\n  turns:\n  - user: ongkos surat kelakuan baik\n")
+    r = subprocess.run([PY, str(ROOT / "scripts" / "nlu_overlap.py"), "--data", str(data), "--only",
+                        str(tests), str(dialogues)], capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 1, r.stdout
+    out = r.stdout
+    assert f"{tests}:5" in out and "skck.yml:5" in out and "sama persis" in out, out
+    assert f"{tests}:6" in out and "mirip 0.9" in out, out
+    assert f"{tests}:7" in out and "sinonim.yml:5" in out, out
+    assert f"{dialogues}:4" in out and "skck.yml:6" in out, out
+    assert f"{tests}:8" not in out
+    assert "3 exact, 1 near" in out
+    # nothing to report -> exit 0
+    tests.write_text('version: "3.1"\nnlu:\n' + block("skck_biaya", ["syarat perpanjang stnk lima tahunan"]))
+    r = subprocess.run([PY, str(ROOT / "scripts" / "nlu_overlap.py"), "--data", str(data), "--only",
+                        str(tests)], capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 0 and "0 exact, 0 near" in r.stdout, r.stdout
+
+
+def test_overlap_prefilter_gives_exactly_the_difflib_answer():
+    """rapidfuzz only preselects; the verdict equals plain difflib on every pair (either order)."""
+    import difflib
+    import random
+
+    rng = random.Random(17)
+    words = "sim skck biaya berapa brp syarat bikin buat pasal kuhp baru lama polres batang gaji".split()
+    train = [nlu_overlap.Phrase("t.yml", i, " ".join(rng.choices(words, k=rng.randint(2, 6))))
+             for i in range(300)]
+    tests = [nlu_overlap.Phrase("h.yml", i, " ".join(rng.choices(words, k=rng.randint(2, 6))))
+             for i in range(300)]
+    found = {o.test.line for o in nlu_overlap.find_overlaps(tests, train)}
+    keys = {t.key for t in train}
+    expected = {p.line for p in tests
+                if p.key in keys or any(max(difflib.SequenceMatcher(None, p.key, k).ratio(),
+                                            difflib.SequenceMatcher(None, k, p.key).ratio()) >= 0.90
+                                        for k in keys)}
+    assert found == expected and len(found) > 10
+
+
+def test_message_literals_skip_docstrings_and_reply_fields(tmp_path):
+    mod = tmp_path / "test_x.py"
+    mod.write_text('"""berapa biaya bikin skck di polres"""\n'
+                   'CASES = ["berapa biaya bikin skck di polres", "x"]\n'
+                   'REPLY = {"text": "berapa biaya bikin skck di polres"}\n'
+                   'URL = "/webhooks/rest/webhook"\n')
+    found = [(p.line, p.text) for p in nlu_overlap.message_literals(mod)]
+    assert found == [(2, "berapa biaya bikin skck di polres")]
 
 
 # ------------------------------------------------------------------------------ nlu_review
