@@ -19,6 +19,8 @@ if [ -f scripts/nlu_check.py ]; then
   echo "==> NLU checks"
   .venv/rasa/bin/python scripts/nlu_check.py || status=1
 fi
+echo "==> hold-out honesty: evaluation and test phrases vs data/nlu (exact or difflib >= 0.90)"
+.venv/rasa/bin/python scripts/nlu_overlap.py || status=1
 if [ -x .venv/bridge/bin/ruff ]; then
   echo "==> Python code (ruff, rules in pyproject.toml)"
   .venv/bridge/bin/ruff check --quiet --output-format concise . && echo "    ok" || status=1
