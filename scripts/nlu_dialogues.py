@@ -184,7 +184,7 @@ def play_dialogue(rasa_url: str, dialogue: dict) -> dict:
     replies = [send(rasa_url, sender, t["user"]) for t in dialogue["turns"]]
     tracked = turns_from_tracker(rasa_url, sender)
     turns = []
-    for i, (t, msgs) in enumerate(zip(dialogue["turns"], replies)):
+    for i, (t, msgs) in enumerate(zip(dialogue["turns"], replies, strict=True)):
         tr = tracked[i] if i < len(tracked) else {"intent": "", "actions": []}
         fails = check_turn(t.get("expect") or {}, msgs, tr)
         turns.append({"user": t["user"], "reply": "\n".join(m.get("text") or "" for m in msgs),
@@ -267,9 +267,11 @@ def report_lines(summary: dict, dialogue_rows: List[dict], fact_rows: List[dict]
              f"/{summary['dialogues']})   Facts: {summary['fact_pass_rate']:.3f} "
              f"({sum(r['passed'] for r in fact_rows)}/{summary['facts']})", "",
              "| pattern | dialogues | passed | rate |", "|---|---|---|---|"]
-    lines += [f"| {k} | {v['n']} | {v['passed']} | {v['rate']:.2f} |" for k, v in summary["per_pattern"].items()]
+    lines += [f"| {k} | {v['n']} | {v['passed']} | {v['rate']:.2f} |"
+              for k, v in summary["per_pattern"].items()]
     lines += ["", "| fact topic | questions | passed | rate |", "|---|---|---|---|"]
-    lines += [f"| {k} | {v['n']} | {v['passed']} | {v['rate']:.2f} |" for k, v in summary["fact_per_topic"].items()]
+    lines += [f"| {k} | {v['n']} | {v['passed']} | {v['rate']:.2f} |"
+              for k, v in summary["fact_per_topic"].items()]
     lines += ["", "| register | dialogues passed | facts passed |", "|---|---|---|"]
     regs = sorted(set(summary["dialogue_per_register"]) | set(summary["fact_per_register"]))
     for reg in regs:

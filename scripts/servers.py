@@ -314,7 +314,8 @@ def cmd_run() -> None:
             ("  REST webhook (bridge)", f"{rasa_url}/webhooks/rest/webhook"),
             ("  Action server", f"http://127.0.0.1:{actions_port}"),
             ("  Web chat server", webchat_url),
-            ("  Tracker store", f"Redis {redis_url}" if redis_url else f"SQLite {var_layout.relative(var_layout.TRACKER_DB)}"),
+            ("  Tracker store", f"Redis {redis_url}" if redis_url
+             else f"SQLite {var_layout.relative(var_layout.TRACKER_DB)}"),
             ("  Synapse polres.localhost", synapse_url),
             (f"  Kamtibmas report API (token: {var_layout.relative(var_layout.REPORTS_TOKEN)})", f"http://127.0.0.1:{reports_port}"),
             ("  Operator account", var_layout.relative(var_layout.BRIDGE_DIR / "provision.json"))]

@@ -48,7 +48,8 @@ async def fed_bridge(two_servers, tmp_path):
     from reports.store import open_store
     police, _ = two_servers
     cfg = make_config(police, tmp_path / "bridge")
-    rec = await provision(cfg, police.secret, operators=["operator"], community=["ojol-batang"], log=lambda *_: None)
+    rec = await provision(cfg, police.secret, operators=["operator"], community=["ojol-batang"],
+                          log=lambda *_: None)
     cfg.bot_password = rec["bot_password"]
     svc = BridgeService(cfg, store=open_store(f"sqlite:///{tmp_path / 'reports.db'}"),
                         clock=lambda: datetime(2030, 2, 1, 12, 10, tzinfo=ZoneInfo("Asia/Jakarta")),
@@ -72,7 +73,8 @@ async def test_federated_member_reports_and_gets_bulletin(two_servers, fed_bridg
         assert room_id == rec["rooms"][alias]
         await asyncio.sleep(1.0)
         for text, expect in [("!lapor banjir", "lokasi"), ("Desa Klidang Lor, dekat pantai", "kapan"),
-                             ("barusan", "ceritakan"), ("Air rob masuk rumah warga setinggi lutut.", "lewati")]:
+                             ("barusan", "ceritakan"),
+                             ("Air rob masuk rumah warga setinggi lutut.", "lewati")]:
             m = u.mark()
             await u.text(room_id, text)
             await u.wait_bot_text(room_id, bot_id, expect, start=m, timeout=60)

@@ -22,7 +22,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def bot_actions(rasa_url: str, sender: str) -> list[str]:
-    with urllib.request.urlopen(servers.with_token(f"{rasa_url}/conversations/{sender}/tracker"), timeout=30) as r:
+    url = servers.with_token(f"{rasa_url}/conversations/{sender}/tracker")
+    with urllib.request.urlopen(url, timeout=30) as r:
         events = json.loads(r.read().decode())["events"]
     # actions after the last user message
     last_user = max(i for i, e in enumerate(events) if e["event"] == "user")
