@@ -244,12 +244,31 @@ def cmd_up(state_file: Path) -> None:
 def cmd_down(state_file: Path) -> None:
     if not state_file.exists():
         return
-    for pid in json.loads(state_file.read_text()).get("pids", []):
+    pids = json.loads(state_file.read_text()).get("pids", [])
+    for pid in pids:
         try:
             os.killpg(pid, signal.SIGTERM)
         except ProcessLookupError:
             pass
+    # A process that ignores SIGTERM (e.g. Rasa while it loads a model) must not outlive the run.
+    deadline = time.monotonic() + 20
+    while pids and time.monotonic() < deadline:
+        pids = [p for p in pids if _group_alive(p)]
+        time.sleep(0.2)
+    for pid in pids:
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
     state_file.unlink()
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+        return True
+    except ProcessLookupError:
+        return False
 
 
 def _run_step(what: str, cmd: list[str], env: dict | None = None) -> None:
