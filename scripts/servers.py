@@ -265,6 +265,10 @@ def cmd_down(state_file: Path) -> None:
 
 def _group_alive(pgid: int) -> bool:
     try:
+        os.waitpid(pgid, os.WNOHANG)  # reap it when it is our own child (else it stays a zombie)
+    except ChildProcessError:
+        pass
+    try:
         os.killpg(pgid, 0)
         return True
     except ProcessLookupError:
