@@ -41,7 +41,7 @@ def rasa_token() -> str:
             RASA_TOKEN_FILE.chmod(0o600)
         return RASA_TOKEN_FILE.read_text().strip()
     RASA_TOKEN_FILE.parent.mkdir(parents=True, exist_ok=True)
-    token = secrets.token_urlsafe(32)
+    token = secrets.token_hex(32)  # hex: never starts with "-" (a CLI option)
     fd = os.open(RASA_TOKEN_FILE, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as fh:
         os.fchmod(fh.fileno(), 0o600)
@@ -145,7 +145,7 @@ def start_rasa(stack: Stack, port: int, endpoints: Path, model: Path, name: str 
         raise FileNotFoundError(f"model {model} not found; run `make train` first")
     url = f"http://127.0.0.1:{port}"
     token = token or rasa_token()
-    proc = stack.start(name, [str(RASA), "run", "--enable-api", "--auth-token", token, "--cors", "*",
+    proc = stack.start(name, [str(RASA), "run", "--enable-api", f"--auth-token={token}", "--cors", "*",
                               "-i", "127.0.0.1", "-p", str(port), "--model", str(model),
                               "--credentials", str(ROOT / "rasa_project" / "credentials.yml"),
                               "--endpoints", str(endpoints)], {**ASSISTANT_ENV, **(extra_env or {})})
@@ -221,7 +221,7 @@ def cmd_up(state_file: Path) -> None:
     actions_port = free_port()
     endpoints = write_endpoints(run_dir / "endpoints.yml", f"http://127.0.0.1:{actions_port}",
                                 tracker_db=run_dir / "tracker.db")
-    token = os.environ.get("RASA_TOKEN") or secrets.token_urlsafe(32)
+    token = os.environ.get("RASA_TOKEN") or secrets.token_hex(32)
     extra = {**test_reports_env(run_dir), "RASA_TOKEN": token,
              **json.loads(os.environ.get("STACK_EXTRA_ENV", "{}"))}
     try:
