@@ -114,7 +114,7 @@ def _guarded(text, intent="sim_biaya", confidence=0.4):
     ("gajine pak kapolres piro to", "blokir_gaji"),
     ("harta kekayaan kapolsek berapa", "blokir_gaji"),
     ("omahe pak kapolsek neng endi", "blokir_pribadi"),
-    ("bagi kontak whatsapp pribadi kapolres dong", "blokir_pribadi"),
+    ("bagi kontak wa kapolres batang dong", "blokir_pribadi"),
 ])
 def test_guard_switches_unsure_requests(text, intent):
     msg = _guarded(text)
