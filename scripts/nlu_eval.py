@@ -44,7 +44,7 @@ def server_up(url: str) -> bool:
     try:
         from scripts.servers import with_token
 
-        with urllib.request.urlopen(with_token(url.rstrip("/") + "/status"), timeout=5) as r:
+        with urllib.request.urlopen(with_token(url.rstrip("/") + "/status"), timeout=30) as r:
             return r.status == 200
     except Exception:
         return False
