@@ -61,16 +61,15 @@ class IntentTable:
                   and r.get("atribut") == atribut and not n.startswith("lanjut_")]
         also = [n for n, r in self.rows.items() if r.get("subjek") == subjek
                 and atribut in (r.get("juga") or [])]
+        if layanan:
+            same = [n for n in direct + also if self.row(n).get("layanan") == layanan]
+            if same:
+                return same[0]
         for group in (direct, also):
-            if not group:
-                continue
-            if layanan:
-                same = [n for n in group if self.row(n).get("layanan") == layanan]
-                if same:
-                    return same[0]
             if last_intent in group:
                 return last_intent
-            return group[0]
+            if group:
+                return group[0]
         return None
 
     def for_subject(self, subjek: Text) -> List[Text]:

@@ -32,6 +32,7 @@ PASAL_NO_RE = re.compile(r"\b(pasal|psl|ps)\s*\d", re.IGNORECASE)
 BARU_RE = re.compile(r"\bbaru\b|nasional|2023|anyar", re.IGNORECASE)
 LAMA_RE = re.compile(r"\blama\b|\blawas\b|belanda|wvs|1946|\blawas\b", re.IGNORECASE)
 MAX_BUTTONS = 6
+PENALTY_RE = re.compile(r"hukum|penjara|pidana|ancam|kunjara|bui|dibui|tahanan", re.IGNORECASE)
 
 
 def _buttons(intents: List[Text]) -> List[Dict[Text, Text]]:
@@ -264,6 +265,12 @@ class ActionLanjut(KnowledgeAction):
             return []
 
         atribut = row.get("atribut")
+        if not subjek and atribut == "durasi" and PENALTY_RE.search(text):
+            dispatcher.utter_message(
+                text="Hukuman untuk perbuatan apa yang Anda maksud? Sebutkan perbuatannya, "
+                "misalnya \"hukuman pencurian\" atau \"pasal penipuan online\".",
+                buttons=_buttons(["pasal_cari", "pasal_kuhp_baru"]))
+            return []
         if not subjek:
             return ask_topic(dispatcher, atribut)
         if record is not None:
@@ -275,10 +282,9 @@ class ActionLanjut(KnowledgeAction):
             return ask_topic(dispatcher, atribut)
         if subjek == "sim" and atribut in sim.CLASS_ATTRIBUTES and tracker.get_slot("jenis_sim"):
             return sim.answer_for_class(dispatcher, tracker, kb, atribut)
-        layanan = tracker.get_slot("layanan_sim") if subjek == "sim" else None
         last = tracker.get_slot("intent_terakhir")
-        if subjek == "skck" and last == "skck_perpanjang":
-            layanan = "perpanjang"
+        layanan = (tracker.get_slot("layanan_sim") if subjek == "sim"
+                   else table().row(last or "").get("layanan"))
         target = table().follow_up(subjek, atribut, layanan, last)
         if target is None:
             what = table().judul(last) or subjek

@@ -44,8 +44,10 @@ def subject_events(intent: Text, atribut: Optional[Text] = None) -> List[Dict[Te
         return []
     events = [SlotSet("topik", row.get("topik")), SlotSet("subjek", row["subjek"]),
               SlotSet("atribut", atribut or row.get("atribut")), SlotSet("intent_terakhir", intent)]
-    if row.get("topik") != "pasal":
+    if row.get("subjek") != "pasal":
         events += [SlotSet("pasal_id", None), SlotSet("kuhp", None)]
+    if row.get("topik") == "sim" and row.get("layanan"):
+        events.append(SlotSet("layanan_sim", row["layanan"]))
     return events
 
 
