@@ -23,6 +23,9 @@ CONDITIONS_FILE = FAKTA_DIR / "pasal_kondisi.yml"
 _ROMAN = {"1": "I", "2": "II", "3": "III", "4": "IV", "5": "V", "6": "VI", "7": "VII", "8": "VIII"}
 _KATEGORI_RE = re.compile(r"kategori\s+(?:denda\s+)?(viii|vii|vi|v|iv|iii|ii|i|[1-8])\b", re.IGNORECASE)
 
+# Added to a fact that is not certain (kepastian belum_pasti / berubah).
+NOT_CERTAIN = "Informasi ini belum kami pastikan masih berlaku; mohon konfirmasi ke kantor polisi."
+
 _lock = threading.Lock()
 _cache: Dict[Tuple[str, str], Tuple[float, Any]] = {}
 
@@ -83,6 +86,8 @@ def load_conditions(path: Optional[Path] = None) -> Dict[str, Any]:
 def render(fact: Dict[str, Any], text: str, kb=None) -> Optional[str]:
     """The fact's sentence; for `hitung: kategori_denda` the category named in `text`."""
     if fact.get("hitung") != "kategori_denda":
+        if fact.get("kepastian", "pasti") != "pasti":
+            return f"{fact['jawaban']} {NOT_CERTAIN}"
         return fact["jawaban"]
     match = _KATEGORI_RE.search(text or "")
     if not match or kb is None:
