@@ -119,3 +119,13 @@ class ActionJawabTopik(KnowledgeAction):
             if events is not None:
                 return events
         return answer_topic(dispatcher, kb, intent, text)
+
+
+class ActionDarurat(KnowledgeAction):
+    """Emergency numbers at once, also in the middle of a form (the form then asks again)."""
+
+    def name(self) -> Text:
+        return "action_darurat"
+
+    def answer(self, dispatcher, tracker, domain, kb) -> List[Dict[Text, Any]]:
+        return answer_topic(dispatcher, kb, "layanan_darurat", latest_text(tracker))
