@@ -426,3 +426,11 @@ def test_answer_records_the_subject(actions_url, domain):
 def test_specific_fact_leads_the_answer(actions_url, domain, intent, text, lead):
     reply = text_of(call(actions_url, domain, "action_jawab_topik", text=text, intent=intent))
     assert lead in reply.split("\n", 1)[0], reply
+
+
+def test_emergency_inside_the_sim_form_keeps_the_form(actions_url, domain):
+    result = call(actions_url, domain, "action_darurat", text="tolong darurat",
+                  intent="layanan_darurat", active_loop="sim_jenis_form")
+    reply = text_of(result)
+    assert "110" in reply and "112" in reply
+    assert not [e for e in result["events"] if e["event"] == "active_loop"], result["events"]
