@@ -17,7 +17,8 @@ from rasa_sdk.executor import CollectingDispatcher
 logger = logging.getLogger(__name__)
 
 SIM_FORM = "sim_jenis_form"
-SIM_FORM_ACTIONS = {"action_jawab_sim_biaya", "action_ask_jenis_sim"}
+# Actions that run inside the SIM-class form without ending it.
+SIM_FORM_ACTIONS = {"action_jawab_sim_biaya", "action_ask_jenis_sim", "action_darurat"}
 
 # Shown when the knowledge base cannot be loaded or an action fails unexpectedly.
 MAAF_GANGGUAN = (

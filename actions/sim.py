@@ -81,7 +81,7 @@ def service_from_tracker(tracker: Tracker) -> Optional[Text]:
         if event.get("event") != "user":
             continue
         parse = event.get("parse_data") or {}
-        if seen and not ((parse.get("intent") or {}).get("name") or "").startswith("sim_"):
+        if seen and not ((parse.get("intent") or {}).get("name") or "").startswith(("sim_", "lanjut_")):
             break  # an earlier, different topic
         seen += 1
         ents = [e.get("value") for e in parse.get("entities") or [] if e.get("entity") == "layanan_sim"]
@@ -140,6 +140,75 @@ def fee_text(kb, kelas: Text, layanan: Optional[Text]) -> Optional[Text]:
     return f"{text} {extra}".strip() if extra else text
 
 
+# Attributes with a per-class answer (a follow-up "kalau SIM A?" keeps the attribute).
+CLASS_ATTRIBUTES = ("biaya", "usia", "online", "peningkatan", "golongan")
+
+
+def class_in_message(kb, tracker: Tracker) -> Optional[Text]:
+    """The class the latest message names (entity or text), not the remembered slot."""
+    return canonical_class(kb, entity(tracker, "jenis_sim")) or kb.resolve_sim_class(latest_text(tracker))
+
+
+def class_fact(kb, atribut: Optional[Text], kelas: Text) -> Optional[Text]:
+    """One sentence about `atribut` for one class, from the class table (knowledge/data/sim.yml)."""
+    cls = kb.sim_class(kelas)
+    if cls is None:
+        return None
+    if atribut == "usia" and cls.get("usia_min"):
+        return f"Usia minimal untuk SIM {kelas} adalah {cls['usia_min']} tahun (Perpol 5/2021 Pasal 8)."
+    if atribut == "online":
+        if cls.get("online"):  # sim.online: only A and C can be extended online
+            return (f"SIM {kelas} bisa diperpanjang online lewat aplikasi Digital Korlantas Polri "
+                    "(menu SINAR), selama belum habis masa berlakunya.")
+        return (f"SIM {kelas} belum bisa diperpanjang online; perpanjangan online hanya untuk SIM A "
+                "dan SIM C. Silakan perpanjang di Satpas.")
+    if atribut == "peningkatan":
+        before = cls.get("syarat_peningkatan") or []
+        if before:
+            return (f"Untuk SIM {kelas}, Anda harus sudah memegang SIM {' atau '.join(before)} "
+                    "paling sedikit 12 bulan.")
+        return f"SIM {kelas} tidak mensyaratkan SIM golongan lain sebelumnya."
+    if atribut == "golongan":
+        return f"SIM {kelas} untuk {cls['kendaraan']}."
+    return None
+
+
+def answer_fee(dispatcher, tracker: Tracker, kb, kelas: Optional[Text] = None) -> List[Dict[Text, Any]]:
+    """The PNBP fee for one class (asks for the class if it is still unknown)."""
+    from actions.topik import subject_events
+
+    kelas = kelas or class_from_tracker(kb, tracker)
+    if kelas is None:
+        ask_class(dispatcher, kb)
+        return subject_events("sim_biaya")
+    layanan = service_from_tracker(tracker)
+    text = fee_text(kb, kelas, layanan)
+    if text is None:
+        dispatcher.utter_message(
+            text=f"Mohon maaf, data biaya SIM {kelas} belum tersedia. Silakan tanyakan "
+            "langsung ke Satpas/Satlantas terdekat."
+        )
+    else:
+        dispatcher.utter_message(text=text)
+    return [SlotSet("jenis_sim", kelas), SlotSet("layanan_sim", layanan)] + subject_events("sim_biaya")
+
+
+def answer_for_class(dispatcher, tracker: Tracker, kb, atribut: Optional[Text]) -> List[Dict[Text, Any]]:
+    """"kalau SIM A?": the attribute answered last (fees when none) for the class named."""
+    from actions.intents import table
+    from actions.topik import answer_topic
+
+    kelas = class_from_tracker(kb, tracker)
+    if not atribut or atribut == "biaya" or kelas is None:
+        return answer_fee(dispatcher, tracker, kb, kelas)
+    intent = table().follow_up("sim", atribut, tracker.get_slot("layanan_sim"),
+                               tracker.get_slot("intent_terakhir"))
+    if intent is None:
+        return answer_fee(dispatcher, tracker, kb, kelas)
+    events = answer_topic(dispatcher, kb, intent, latest_text(tracker), atribut, kelas=kelas)
+    return events + [SlotSet("jenis_sim", kelas)]
+
+
 class ActionJawabSimBiaya(KnowledgeAction):
     """Answer the PNBP fee for one SIM class (asks for the class if it is still unknown)."""
 
@@ -147,20 +216,7 @@ class ActionJawabSimBiaya(KnowledgeAction):
         return "action_jawab_sim_biaya"
 
     def answer(self, dispatcher, tracker, domain, kb) -> List[Dict[Text, Any]]:
-        kelas = class_from_tracker(kb, tracker)
-        if kelas is None:
-            ask_class(dispatcher, kb)
-            return []
-        layanan = service_from_tracker(tracker)
-        text = fee_text(kb, kelas, layanan)
-        if text is None:
-            dispatcher.utter_message(
-                text=f"Mohon maaf, data biaya SIM {kelas} belum tersedia. Silakan tanyakan "
-                "langsung ke Satpas/Satlantas terdekat."
-            )
-        else:
-            dispatcher.utter_message(text=text)
-        return [SlotSet("jenis_sim", kelas), SlotSet("layanan_sim", layanan)]
+        return answer_fee(dispatcher, tracker, kb)
 
 
 class ActionAskJenisSim(KnowledgeAction):
@@ -190,7 +246,7 @@ class ValidateSimJenisForm(FormValidationAction):
         if kelas:
             return {"jenis_sim": kelas}
         if tracker.get_slot("requested_slot") == "jenis_sim" and latest_intent(tracker) in (
-            "sim_biaya", "sim_pilih_jenis"):
+            "sim_biaya", "sim_pilih_jenis", "lanjut_biaya"):
             # still on topic ("berapa?" again, an unknown class): ask again instead of letting
             # the form reject; other intents reject so their own rule answers them.
             return {"jenis_sim": None}

@@ -1,51 +1,20 @@
 """`action_jawab_topik`: answer an informational intent with its knowledge-base entry.
 
-The whole knowledge→reply path for simple topics is the table `ENTRY_BY_INTENT` below plus a
-few keyword refinements (e.g. "SKCK untuk WNA" → skck.syarat_wna).
+The intent → entry mapping, keyword refinements and titles live in one table,
+actions/intents.yml (read through actions/intents.py). A specific fact asked for
+(knowledge/fakta/fakta.yml: "berapa lama surat sehat berlaku?") leads the answer, the entry
+follows as context. Every answer records the subject of the conversation in slots
+(`subject_events`) so that a follow-up ("biayanya?") resolves against it (actions/lanjut.py).
 Fee, pasal and local-office questions have their own actions (sim.py, pasal.py, lokal.py).
 """
 from __future__ import annotations
 
-import re
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk.events import SlotSet
 
 from actions.common import KnowledgeAction, entry_text, latest_intent, latest_text
-
-ENTRY_BY_INTENT: Dict[Text, Text] = {
-    "sapaan_bantuan": "layanan.bantuan",
-    "sim_syarat_baru": "sim.syarat_baru",
-    "sim_perpanjang": "sim.perpanjang",
-    "sim_hilang": "sim.hilang",
-    "sim_golongan": "sim.golongan",
-    "sim_usia": "sim.usia",
-    "sim_peningkatan": "sim.peningkatan",
-    "sim_masa_berlaku": "sim.masa_berlaku",
-    "sim_online": "sim.online",
-    "sim_ujian": "sim.ujian",
-    "skck_syarat": "skck.syarat",
-    "skck_biaya": "skck.biaya",
-    "skck_masa_berlaku": "skck.masa_berlaku",
-    "skck_perpanjang": "skck.perpanjang",
-    "skck_kantor": "skck.kantor",
-    "skck_online": "skck.online",
-    "layanan_darurat": "layanan.darurat",
-    "layanan_laporan_polisi": "layanan.laporan_polisi",
-    "layanan_kehilangan": "layanan.kehilangan",
-    "layanan_tilang": "layanan.tilang",
-    "layanan_stnk": "layanan.stnk",
-    "layanan_izin_keramaian": "layanan.izin_keramaian",
-    "layanan_pengaduan_petugas": "layanan.pengaduan_petugas",
-    "pasal_kuhp_baru": "pasal.kuhp_baru",
-}
-
-# Within an intent, a more specific entry when the message mentions it.
-REFINEMENTS: Dict[Text, List[tuple]] = {
-    "sim_syarat_baru": [(r"\b(bpjs|jkn)\b", "sim.bpjs")],
-    "sim_perpanjang": [(r"\b(bpjs|jkn)\b", "sim.bpjs")],
-    "sim_masa_berlaku": [(r"\bpoin\b", "sim.poin")],
-    "layanan_tilang": [(r"\bpoin\b", "sim.poin"), (r"\betle\b|tilang elektronik|kamera", "layanan.etle")],
-    "skck_syarat": [(r"\bwna\b|warga (negara )?asing|orang asing|\bexpat|\bforeign", "skck.syarat_wna")],
-}
+from actions.intents import table
 
 # Quick replies under the help menu (payloads skip NLU).
 MENU_BUTTONS = [
@@ -58,14 +27,82 @@ MENU_BUTTONS = [
 ]
 
 # Entries about the law get the general-information disclaimer.
-LEGAL_ENTRIES = {"pasal.kuhp_baru"}
+LEGAL_PREFIX = "pasal."
+
+MISSING = ("Mohon maaf, informasi tentang hal itu belum tersedia di data kami. "
+           "Silakan tanyakan langsung ke kantor polisi terdekat atau hubungi 110.")
 
 
 def entry_id_for(intent: Text, text: Text) -> Text | None:
-    for pattern, entry_id in REFINEMENTS.get(intent, []):
-        if re.search(pattern, text, flags=re.IGNORECASE):
-            return entry_id
-    return ENTRY_BY_INTENT.get(intent)
+    return table().entry_for(intent, text)
+
+
+def subject_events(intent: Text, atribut: Optional[Text] = None) -> List[Dict[Text, Any]]:
+    """Slots that record what the conversation is about after answering `intent`."""
+    row = table().row(intent)
+    if not row.get("subjek"):
+        return []
+    events = [SlotSet("topik", row.get("topik")), SlotSet("subjek", row["subjek"]),
+              SlotSet("atribut", atribut or row.get("atribut")), SlotSet("intent_terakhir", intent)]
+    if row.get("subjek") != "pasal":
+        events += [SlotSet("pasal_id", None), SlotSet("kuhp", None)]
+    if row.get("topik") == "sim" and row.get("layanan"):
+        events.append(SlotSet("layanan_sim", row["layanan"]))
+    return events
+
+
+def fact_lead(kb, intent: Text, text: Text) -> Optional[tuple]:
+    """(fact, sentence) when the message asks for a specific fact of this intent."""
+    from knowledge import facts as kfacts
+
+    all_facts = kfacts.load_facts()
+    ref = table().refinement(intent, text)
+    if ref and ref.get("fakta"):
+        found = kfacts.find_fact(all_facts, intent, text, kb, only=ref["fakta"])
+        if found:
+            return found
+    return kfacts.find_fact(all_facts, intent, text, kb)
+
+
+def compose(kb, intent: Text, text: Text, kelas: Optional[Text] = None) -> Optional[Text]:
+    """Full answer for an informational intent: specific fact first, then the entry."""
+    from actions.sim import class_fact
+    from knowledge import format as kf
+
+    lead = fact_lead(kb, intent, text)
+    entry_id = lead[0]["entry"] if lead else entry_id_for(intent, text)
+    body = entry_text(kb, entry_id) if entry_id else None
+    if body is None:
+        return None
+    row = table().row(intent)
+    if lead is None and row.get("topik") == "sim":
+        kelas = kelas or kb.resolve_sim_class(text)
+        sentence = class_fact(kb, row.get("atribut"), kelas) if kelas else None
+        lead = (None, sentence) if sentence else None
+    if lead:
+        body = f"{lead[1]}\n\n{body}"
+    if entry_id.startswith(LEGAL_PREFIX) and kf.DISCLAIMER not in body:
+        body = f"{body}\n\n{kf.DISCLAIMER}"
+    return body
+
+
+def answer_topic(dispatcher, kb, intent: Text, text: Text, atribut: Optional[Text] = None,
+                 kelas: Optional[Text] = None) -> List[Dict[Text, Any]]:
+    """The one code path for entry-backed answers (direct questions and follow-ups)."""
+    body = compose(kb, intent, text, kelas)
+    if body is None:
+        dispatcher.utter_message(text=MISSING)
+        return []
+    if intent == "sapaan_bantuan":
+        dispatcher.utter_message(text=body, buttons=MENU_BUTTONS)
+    else:
+        dispatcher.utter_message(text=body)
+    events = subject_events(intent, atribut)
+    if table().row(intent).get("topik") == "sim":
+        kelas = kelas or kb.resolve_sim_class(text)
+        if kelas:
+            events.append(SlotSet("jenis_sim", kelas))
+    return events
 
 
 class ActionJawabTopik(KnowledgeAction):
@@ -73,21 +110,22 @@ class ActionJawabTopik(KnowledgeAction):
         return "action_jawab_topik"
 
     def answer(self, dispatcher, tracker, domain, kb) -> List[Dict[Text, Any]]:
-        from knowledge import format as kf
-
         intent = latest_intent(tracker)
-        entry_id = entry_id_for(intent, latest_text(tracker))
-        text = entry_text(kb, entry_id) if entry_id else None
-        if text is None:
-            dispatcher.utter_message(
-                text="Mohon maaf, informasi tentang hal itu belum tersedia di data kami. "
-                "Silakan tanyakan langsung ke kantor polisi terdekat atau hubungi 110."
-            )
-            return []
-        if entry_id in LEGAL_ENTRIES and kf.DISCLAIMER not in text:
-            text = f"{text}\n\n{kf.DISCLAIMER}"
-        if intent == "sapaan_bantuan":
-            dispatcher.utter_message(text=text, buttons=MENU_BUTTONS)
-        else:
-            dispatcher.utter_message(text=text)
-        return []
+        text = latest_text(tracker)
+        if intent == "pasal_kuhp_baru":
+            from actions.lanjut import pasal_follow_up_instead
+
+            events = pasal_follow_up_instead(dispatcher, tracker, kb, text)
+            if events is not None:
+                return events
+        return answer_topic(dispatcher, kb, intent, text)
+
+
+class ActionDarurat(KnowledgeAction):
+    """Emergency numbers at once, also in the middle of a form (the form then asks again)."""
+
+    def name(self) -> Text:
+        return "action_darurat"
+
+    def answer(self, dispatcher, tracker, domain, kb) -> List[Dict[Text, Any]]:
+        return answer_topic(dispatcher, kb, "layanan_darurat", latest_text(tracker))

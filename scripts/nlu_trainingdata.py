@@ -20,7 +20,7 @@ from typing import Dict, List, Optional, Tuple
 
 import yaml
 
-TOPICS = ("sapaan", "sim", "skck", "layanan", "pasal", "lapor", "blokir")
+TOPICS = ("sapaan", "sim", "skck", "layanan", "pasal", "lapor", "blokir", "lanjut")
 # [text](entity) , [text](entity:value) , [text]{"entity": ..., "value": ...}
 ENTITY_RE = re.compile(r"\[(?P<text>[^\]]+)\](?:\((?P<short>[^)]+)\)|(?P<json>\{[^}]*\}))")
 BLOCK_RE = re.compile(r"^-\s+(intent|synonym|regex|lookup)\s*:\s*(.+?)\s*$")

@@ -22,14 +22,13 @@ from knowledge.loader import DEFAULT_CONFIG_PATH, DEFAULT_DATA_DIR
 
 REPO = Path(__file__).resolve().parents[2]
 
-REQUIRED_IDS = """
-sim.syarat_baru sim.perpanjang sim.hilang sim.golongan sim.usia sim.peningkatan sim.masa_berlaku
-sim.online sim.keliling sim.ujian sim.bpjs sim.poin sim.biaya
-skck.syarat skck.syarat_wna skck.biaya skck.masa_berlaku skck.perpanjang skck.kantor skck.online
-layanan.darurat layanan.laporan_polisi layanan.kehilangan layanan.tilang layanan.etle layanan.stnk
-layanan.izin_keramaian layanan.pengaduan_petugas layanan.bantuan layanan.kontak_polres
-layanan.operasi pasal.kuhp_baru pasal.kategori_denda
-""".split()
+from knowledge.__main__ import reachability_problems, required_ids  # noqa: E402
+
+# The entries the intent table (actions/intents.yml) names; every one must exist.
+REQUIRED_IDS = required_ids()
+# Stated independently of the table: the table must keep naming these.
+KEY_IDS = {"sim.syarat_baru", "sim.biaya", "skck.syarat", "layanan.darurat", "pasal.kuhp_baru",
+           "pasal.kategori_denda", "umum.rawan_longsor", "skck.penghapusan"}
 
 ALL_CLASSES = ["A", "A Umum", "BI", "BI Umum", "BII", "BII Umum", "C", "CI", "CII", "D", "DI"]
 
@@ -70,6 +69,22 @@ def test_load_real_data_and_cache(kb):
     # cached per paths: same object while files are unchanged
     assert load_kb(DEFAULT_DATA_DIR, DEFAULT_CONFIG_PATH) is kb
     assert load_kb() is kb or os.environ.get("POLRES_CONFIG")
+
+
+def test_table_names_the_key_entries():
+    assert KEY_IDS <= set(REQUIRED_IDS), KEY_IDS - set(REQUIRED_IDS)
+
+
+def test_every_entry_and_fact_is_reachable(kb):
+    assert reachability_problems(kb) == []
+
+
+def test_unreachable_entry_is_reported(kb, tmp_path):
+    table = (REPO / "actions" / "intents.yml").read_text(encoding="utf-8")
+    cut = tmp_path / "intents.yml"
+    cut.write_text(table.replace("entry: umum.bencana_info", "entry: layanan.darurat"), encoding="utf-8")
+    problems = reachability_problems(kb, cut)
+    assert any("umum.bencana_info" in p and "not reachable" in p for p in problems), problems
 
 
 @pytest.mark.parametrize("entry_id", REQUIRED_IDS)

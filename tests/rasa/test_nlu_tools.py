@@ -299,3 +299,15 @@ def test_eval_writes_report_and_compares_with_previous(tmp_path, rasa_url):
     assert dirs[0].name in comparison and "topic_accuracy" in comparison
     latest_json = json.loads((out / "holdout-latest.json").read_text())
     assert latest_json["summary"] == metrics["summary"]
+
+
+def test_domain_intent_missing_from_intent_table_is_reported(tmp_path):
+    table = (ROOT / "actions" / "intents.yml").read_text(encoding="utf-8")
+    cut = tmp_path / "intents.yml"
+    cut.write_text(table.replace("  skck_biaya:", "  skck_biaya_lama:"), encoding="utf-8")
+    problems = nlu_check.run_checks(ROOT / "data" / "nlu", DOMAIN, table_file=cut)
+    missing = [p for p in problems if "'skck_biaya'" in p and "tabel intent" in p]
+    assert missing and missing[0].startswith("ERROR ") and "skck.yml:" in missing[0], problems
+    assert any("'skck_biaya_lama'" in p and "intents.yml:" in p for p in problems), problems
+    assert not [p for p in nlu_check.run_checks(ROOT / "data" / "nlu", DOMAIN)
+                if p.startswith("ERROR")]
