@@ -199,7 +199,7 @@ def condition_instead(dispatcher, tracker, kb, text: Text) -> Optional[List[Dict
 def answer_intent(dispatcher, tracker, kb, intent: Text, text: Text,
                   atribut: Optional[Text] = None) -> List[Dict[Text, Any]]:
     """Answer `intent` exactly as a direct question would be answered."""
-    from actions import lokal, sim, topik
+    from actions import answers, lokal, sim
 
     aksi = table().row(intent).get("aksi")
     if aksi == "action_jawab_sim_biaya":
@@ -208,7 +208,7 @@ def answer_intent(dispatcher, tracker, kb, intent: Text, text: Text,
         return lokal.answer_local(dispatcher, kb, intent)
     if aksi == "action_kontak_polres":
         return lokal.answer_contact(dispatcher, kb)
-    return topik.answer_topic(dispatcher, kb, intent, text, atribut)
+    return answers.answer_topic(dispatcher, kb, intent, text, atribut)
 
 
 class ActionLanjut(KnowledgeAction):

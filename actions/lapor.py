@@ -21,6 +21,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
+from actions.common import entity, latest_text
+from actions.lapor_status import ActionLaporPembaruan, reporter_of
 from reports import schema
 from reports.client import ReportClient
 from reports.kinds import normalize_jenis
@@ -77,18 +79,6 @@ def is_cancel(text: Optional[Text]) -> bool:
     return bool(text and _BATAL.match(text))
 
 
-def _text(tracker: Tracker) -> Text:
-    return ((tracker.latest_message or {}).get("text") or "").strip()
-
-
-def _entity(tracker: Tracker, name: Text) -> Optional[Text]:
-    value = next(tracker.get_latest_entity_values(name), None)
-    if value is None:
-        return None
-    value = str(value).strip()
-    return value or None
-
-
 def _reset_form_slots() -> List[Dict[Text, Any]]:
     return [SlotSet(s, None) for s in FORM_SLOTS]
 
@@ -99,34 +89,12 @@ def _is_payload(text: Text) -> bool:
 
 def jenis_from_tracker(tracker: Tracker, slot_value: Any = None) -> Optional[Text]:
     """Kind from this message's entity, the candidate slot value, or the message text."""
-    for candidate in (_entity(tracker, "jenis_kejadian"), slot_value):
+    for candidate in (entity(tracker, "jenis_kejadian"), slot_value):
         mapped = normalize_jenis(candidate) if candidate else None
         if mapped:
             return mapped
-    text = _text(tracker)
+    text = latest_text(tracker).strip()
     return None if _is_payload(text) else normalize_jenis(text)
-
-
-MATRIX_ID = re.compile(r"^@[^:\s]+:\S+$")
-
-
-def reporter_of(tracker: Tracker) -> Dict[Text, Any]:
-    """kanal and pelapor of this conversation.
-
-    Web-chat users choose their own socket.io session id, so a conversation from the `socketio`
-    channel is always `web`, whatever its id looks like (a web user must never reach a Matrix
-    user's reports by naming their Matrix id). A conversation relayed by the Matrix bridge (REST
-    channel, sender = Matrix user id) is `matrix`. Message metadata is deliberately not trusted.
-    """
-    sender = tracker.sender_id or ""
-    channel = tracker.get_latest_input_channel()
-    kanal = "matrix" if channel != "socketio" and MATRIX_ID.match(sender) else "web"
-    return {"kanal": kanal, "pelapor": sender}
-
-
-def owns(report: Dict[Text, Any], tracker: Tracker) -> bool:
-    me = reporter_of(tracker)
-    return report.get("pelapor") == me["pelapor"] and report.get("kanal") == me["kanal"]
 
 
 def idempotency_key(tracker: Tracker) -> Text:
@@ -222,7 +190,7 @@ class ValidateLaporForm(FormValidationAction):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[Dict[Text, Any]]:
         # "batal" while the form is asking something: stop without submitting.
-        if tracker.get_slot("requested_slot") and is_cancel(_text(tracker)):
+        if tracker.get_slot("requested_slot") and is_cancel(latest_text(tracker).strip()):
             dispatcher.utter_message(text=DIBATALKAN)
             return [*_reset_form_slots(), SlotSet("requested_slot", None), ActiveLoop(None)]
         if is_external(tracker):
@@ -230,7 +198,6 @@ class ValidateLaporForm(FormValidationAction):
             # the form: its text ("EXTERNAL: ...") is not an answer. Show the update; the form
             # then asks its current question again.
             if _intent(tracker) == "lapor_pembaruan_status":
-                from actions.lapor_status import ActionLaporPembaruan  # it imports this module
 
                 await ActionLaporPembaruan().run(dispatcher, tracker, domain)
             return [SlotSet(slot, None) for slot in tracker.slots_to_validate() if slot in FORM_SLOTS]

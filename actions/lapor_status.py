@@ -7,6 +7,7 @@ changes a status) → `action_lapor_pembaruan`. Only the reporter sees a report'
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
@@ -14,7 +15,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.lapor import _entity, _text, owns, reporter_of
+from actions.common import entity, latest_text
 from reports import schema
 from reports.client import ReportApiUnavailable, ReportClient
 from reports.texts import format_status_line, format_status_message
@@ -28,6 +29,29 @@ STATUS_GANGGUAN = (
 )
 
 
+MATRIX_ID = re.compile(r"^@[^:\s]+:\S+$")
+
+
+def reporter_of(tracker: Tracker) -> Dict[Text, Any]:
+    """kanal and pelapor of this conversation.
+
+    Web-chat users choose their own socket.io session id, so a conversation from the `socketio`
+    channel is always `web`, whatever its id looks like (a web user must never reach a Matrix
+    user's reports by naming their Matrix id). A conversation relayed by the Matrix bridge (REST
+    channel, sender = Matrix user id) is `matrix`. Message metadata is deliberately not trusted.
+    """
+    sender = tracker.sender_id or ""
+    channel = tracker.get_latest_input_channel()
+    kanal = "matrix" if channel != "socketio" and MATRIX_ID.match(sender) else "web"
+    return {"kanal": kanal, "pelapor": sender}
+
+
+def owns(report: Dict[Text, Any], tracker: Tracker) -> bool:
+    me = reporter_of(tracker)
+    return report.get("pelapor") == me["pelapor"] and report.get("kanal") == me["kanal"]
+
+
+
 class ActionLaporStatus(Action):
     """Status of the reports named in the message (LK-YYYY-NNNNNN), else of all of this user's."""
 
@@ -37,7 +61,7 @@ class ActionLaporStatus(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[Dict[Text, Any]]:
         ids = schema.find_ids(" ".join(
-            [_text(tracker)] + [str(v) for v in tracker.get_latest_entity_values("laporan_id")]))
+            [latest_text(tracker)] + [str(v) for v in tracker.get_latest_entity_values("laporan_id")]))
         me = reporter_of(tracker)
         client = ReportClient()
         try:
@@ -82,7 +106,7 @@ class ActionLaporPembaruan(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[Dict[Text, Any]]:
-        ids = schema.find_ids(_entity(tracker, "laporan_id") or "")
+        ids = schema.find_ids(entity(tracker, "laporan_id") or "")
         if not ids:
             return []
         rid = ids[0]
@@ -93,7 +117,7 @@ class ActionLaporPembaruan(Action):
             report = None
         if report is None:
             # Cannot check the report now: a generic note without any report details.
-            baru = _entity(tracker, "status_laporan")
+            baru = entity(tracker, "status_laporan")
             if baru in STATUS:
                 dispatcher.utter_message(text=f"Ada pembaruan status untuk laporan {rid}: "
                                               f"{status_label(baru)}. Ketik \"status laporan {rid}\" "

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Dict, List, Optional, Text
 
+from actions.answers import subject_events
 from actions.common import KnowledgeAction, entry_text, latest_intent
 
 BULAN = ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
@@ -57,8 +58,6 @@ def missing(what: Text) -> Text:
 
 def answer_contact(dispatcher, kb) -> List[Dict[Text, Any]]:
     """Address, contacts and hours from the config, then the general entry (layanan.kontak_polres)."""
-    from actions.topik import subject_events
-
     nama = nama_polres(kb)
     known = [(label, kb.local(key)) for key, label in KONTAK_FIELDS]
     known = [(label, value) for label, value in known if value]
@@ -123,8 +122,6 @@ LOCAL_TOPICS = {
 
 
 def answer_local(dispatcher, kb, intent: Text) -> List[Dict[Text, Any]]:
-    from actions.topik import subject_events
-
     if intent not in LOCAL_TOPICS:
         intent = "sim_keliling"
     entry_id, local_part = LOCAL_TOPICS[intent]

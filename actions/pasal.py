@@ -84,8 +84,8 @@ class ActionJawabPasal(KnowledgeAction):
 
     def answer(self, dispatcher, tracker, domain, kb) -> List[Dict[Text, Any]]:
         from actions import lanjut
+        from actions.answers import answer_topic
         from actions.intents import table
-        from actions.topik import answer_topic
         from knowledge import format as kf
 
         text = latest_text(tracker)

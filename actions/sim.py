@@ -19,6 +19,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
+from actions.answers import answer_topic, subject_events
 from actions.common import (
     MAAF_GANGGUAN,
     KnowledgeAction,
@@ -149,34 +150,8 @@ def class_in_message(kb, tracker: Tracker) -> Optional[Text]:
     return canonical_class(kb, entity(tracker, "jenis_sim")) or kb.resolve_sim_class(latest_text(tracker))
 
 
-def class_fact(kb, atribut: Optional[Text], kelas: Text) -> Optional[Text]:
-    """One sentence about `atribut` for one class, from the class table (knowledge/data/sim.yml)."""
-    cls = kb.sim_class(kelas)
-    if cls is None:
-        return None
-    if atribut == "usia" and cls.get("usia_min"):
-        return f"Usia minimal untuk SIM {kelas} adalah {cls['usia_min']} tahun (Perpol 5/2021 Pasal 8)."
-    if atribut == "online":
-        if cls.get("online"):  # sim.online: only A and C can be extended online
-            return (f"SIM {kelas} bisa diperpanjang online lewat aplikasi Digital Korlantas Polri "
-                    "(menu SINAR), selama belum habis masa berlakunya.")
-        return (f"SIM {kelas} belum bisa diperpanjang online; perpanjangan online hanya untuk SIM A "
-                "dan SIM C. Silakan perpanjang di Satpas.")
-    if atribut == "peningkatan":
-        before = cls.get("syarat_peningkatan") or []
-        if before:
-            return (f"Untuk SIM {kelas}, Anda harus sudah memegang SIM {' atau '.join(before)} "
-                    "paling sedikit 12 bulan.")
-        return f"SIM {kelas} tidak mensyaratkan SIM golongan lain sebelumnya."
-    if atribut == "golongan":
-        return f"SIM {kelas} untuk {cls['kendaraan']}."
-    return None
-
-
 def answer_fee(dispatcher, tracker: Tracker, kb, kelas: Optional[Text] = None) -> List[Dict[Text, Any]]:
     """The PNBP fee for one class (asks for the class if it is still unknown)."""
-    from actions.topik import subject_events
-
     kelas = kelas or class_from_tracker(kb, tracker)
     if kelas is None:
         ask_class(dispatcher, kb)
@@ -196,7 +171,6 @@ def answer_fee(dispatcher, tracker: Tracker, kb, kelas: Optional[Text] = None) -
 def answer_for_class(dispatcher, tracker: Tracker, kb, atribut: Optional[Text]) -> List[Dict[Text, Any]]:
     """"kalau SIM A?": the attribute answered last (fees when none) for the class named."""
     from actions.intents import table
-    from actions.topik import answer_topic
 
     kelas = class_from_tracker(kb, tracker)
     if not atribut or atribut == "biaya" or kelas is None:
