@@ -21,6 +21,8 @@ class RasaClient:
         self.timeout = aiohttp.ClientTimeout(total=timeout_s)
         self._session = session
         self._own_session = session is None
+        # Rasa's --auth-token for its HTTP API (/model/parse); the REST webhook ignores it.
+        self.params = {"token": os.environ["RASA_TOKEN"]} if os.environ.get("RASA_TOKEN") else None
 
     @property
     def session(self) -> aiohttp.ClientSession:
@@ -32,8 +34,6 @@ class RasaClient:
         if self._own_session and self._session is not None:
             await self._session.close()
             self._session = None
-        # Rasa's --auth-token for its HTTP API (/model/parse); the REST webhook ignores it.
-        self.params = {"token": os.environ["RASA_TOKEN"]} if os.environ.get("RASA_TOKEN") else None
 
     async def _post(self, path: str, payload: dict, retries: int = 2):
         last: Exception | None = None
