@@ -213,8 +213,8 @@ def test_every_variable_compose_sets_is_read_by_the_service(config):
     """A variable that no code reads is a silent misconfiguration (REPORTS_DB vs REPORTS_DB_URL)."""
     unread = {}
     for name, svc in config["services"].items():
-        read = (python_names_read(SERVICE_CODE.get(name, [])) | config_names_read(SERVICE_CONFIG.get(name, []))
-                | set(READ_BY_IMAGE.get(name, {})))
+        read = (python_names_read(SERVICE_CODE.get(name, []))
+                | config_names_read(SERVICE_CONFIG.get(name, [])) | set(READ_BY_IMAGE.get(name, {})))
         missing = sorted(set(svc.get("environment") or {}) - read)
         if missing:
             unread[name] = missing
