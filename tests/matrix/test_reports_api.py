@@ -5,7 +5,6 @@ standalone `python -m reports` is started as a subprocess. Real SQLite in a temp
 """
 from __future__ import annotations
 
-import asyncio
 import os
 import socket
 import stat
@@ -183,10 +182,10 @@ async def test_status_endpoint(api):
     pend = api.store.pending_notifications(target="pelapor", kanal="web")
     assert [n["status"] for n in pend] == ["ditangani", "ditolak"]
     # Rasa (rasa_url) is unreachable in this test: deliveries are attempted, fail, and stay pending
-    for _ in range(50):
-        if all(n["attempts"] >= 1 for n in api.store.pending_notifications(kanal="web")):
-            break
-        await asyncio.sleep(0.1)
+    def attempted():
+        return all(n["attempts"] >= 1 for n in api.store.pending_notifications(kanal="web"))
+
+    await async_wait_until(attempted, 30, "both deliveries to be attempted")
     pend = api.store.pending_notifications(kanal="web")
     assert len(pend) == 2 and all(n["attempts"] >= 1 for n in pend)
 
@@ -247,16 +246,11 @@ async def test_background_ingests_the_outbox(tmp_path):
     outbox.append(ob, new_report(idempotency_key="queued-1", pelapor="web-q"))
     s = await Served(tmp_path, outbox_interval=0.2).start()
     try:
-        for _ in range(50):
-            if s.store.list():
-                break
-            await asyncio.sleep(0.1)
+        await async_wait_until(s.store.list, 30, "the queued report to be ingested")
         assert [r["pelapor"] for r in s.store.list()] == ["web-q"]
         outbox.append(ob, new_report(idempotency_key="queued-2", pelapor="web-q2"))
-        for _ in range(50):
-            if len(s.store.list()) == 2 and ob.read_text() == "":
-                break
-            await asyncio.sleep(0.1)
+        await async_wait_until(lambda: len(s.store.list()) == 2 and ob.read_text() == "", 30,
+                               "the second queued report to be ingested and the outbox emptied")
         assert {r["pelapor"] for r in s.store.list()} == {"web-q", "web-q2"}
         assert ob.read_text() == ""
     finally:
