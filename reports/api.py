@@ -93,8 +93,8 @@ def make_app(store: ReportStore, token: str, on_created: Callback = None, on_sta
     async def read_json(request: web.Request) -> Any:
         try:
             return await request.json(loads=json.loads)
-        except (ValueError, UnicodeDecodeError):
-            raise schema.ReportInvalid("laporan", "Data laporan harus berupa JSON yang valid.")
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise schema.ReportInvalid("laporan", "Data laporan harus berupa JSON yang valid.") from exc
 
     async def health(request: web.Request) -> web.Response:
         return _json(200, {"status": "ok"})

@@ -69,7 +69,8 @@ def outbox_path() -> Path:
 
 
 def rasa_url() -> str:
-    return (os.environ.get("RASA_URL") or f"http://127.0.0.1:{os.environ.get('RASA_PORT') or 5005}").rstrip("/")
+    default = f"http://127.0.0.1:{os.environ.get('RASA_PORT') or 5005}"
+    return (os.environ.get("RASA_URL") or default).rstrip("/")
 
 
 def rasa_token() -> Optional[str]:

@@ -90,7 +90,7 @@ class Cursor:
         if row is None:
             return None
         cols = [d[0] for d in self._cur.description]
-        return dict(zip(cols, row))
+        return dict(zip(cols, row, strict=True))
 
     @property
     def rowcount(self) -> int:

@@ -125,7 +125,7 @@ class ReportStore:
             try:
                 cur.execute(self._sql(sql), params)
                 cols = [d[0] for d in cur.description]
-                rows = [dict(zip(cols, row)) for row in cur.fetchall()]
+                rows = [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
                 if self._pg:
                     self._conn.commit()
                 return rows

@@ -39,7 +39,8 @@ def rss_mb(pid: int) -> float:
 def stats(ms: list[float]) -> dict:
     s = sorted(ms)
     return {"n": len(s), "p50_ms": round(statistics.median(s), 1),
-            "p95_ms": round(s[min(len(s) - 1, int(0.95 * len(s)))], 1), "mean_ms": round(statistics.mean(s), 1)}
+            "p95_ms": round(s[min(len(s) - 1, int(0.95 * len(s)))], 1),
+            "mean_ms": round(statistics.mean(s), 1)}
 
 
 class Chat:
@@ -80,7 +81,8 @@ async def socketio_latency(rasa_url: str, edge_url: str, n: int) -> dict:
         lat = {"direct": [], "edge": []}
         for i in range(n):
             q = QUESTIONS[i % len(QUESTIONS)]
-            order = (("direct", direct), ("edge", edge)) if i % 2 == 0 else (("edge", edge), ("direct", direct))
+            order = ((("direct", direct), ("edge", edge)) if i % 2 == 0
+                     else (("edge", edge), ("direct", direct)))
             for name, chat in order:
                 lat[name].append(await chat.ask(q))
     finally:

@@ -28,6 +28,8 @@ from typing import Dict, Iterable, List, Optional
 
 import yaml
 
+from scripts.servers import with_token
+
 ROOT = Path(__file__).resolve().parent.parent
 DIALOGUES = ROOT / "tests" / "nlu" / "dialogues.yml"
 FACTS = ROOT / "tests" / "nlu" / "facts.yml"
@@ -87,14 +89,6 @@ def lead_of(messages: List[dict]) -> str:
 
 
 # ------------------------------------------------------------------------------ talking to Rasa
-def _token_query() -> str:
-    token = os.environ.get("RASA_TOKEN")
-    path = ROOT / "var" / "rasa" / "api.token"
-    if not token and path.exists():
-        token = path.read_text().strip()
-    return f"?token={urllib.parse.quote(token)}" if token else ""
-
-
 def _request(url: str, payload: Optional[dict] = None, timeout: float = 90):
     data = json.dumps(payload).encode("utf-8") if payload is not None else None
     req = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
@@ -110,7 +104,7 @@ def send(rasa_url: str, sender: str, text: str) -> List[dict]:
 def turns_from_tracker(rasa_url: str, sender: str) -> List[dict]:
     """Per user message, in order: {intent, actions} from the tracker."""
     quoted = urllib.parse.quote(sender, safe="")
-    tracker = _request(f"{rasa_url.rstrip('/')}/conversations/{quoted}/tracker{_token_query()}")
+    tracker = _request(with_token(f"{rasa_url.rstrip('/')}/conversations/{quoted}/tracker"))
     out: List[dict] = []
     for ev in tracker.get("events") or []:
         if ev.get("event") == "user":
@@ -190,7 +184,7 @@ def play_dialogue(rasa_url: str, dialogue: dict) -> dict:
     replies = [send(rasa_url, sender, t["user"]) for t in dialogue["turns"]]
     tracked = turns_from_tracker(rasa_url, sender)
     turns = []
-    for i, (t, msgs) in enumerate(zip(dialogue["turns"], replies)):
+    for i, (t, msgs) in enumerate(zip(dialogue["turns"], replies, strict=True)):
         tr = tracked[i] if i < len(tracked) else {"intent": "", "actions": []}
         fails = check_turn(t.get("expect") or {}, msgs, tr)
         turns.append({"user": t["user"], "reply": "\n".join(m.get("text") or "" for m in msgs),
@@ -273,9 +267,11 @@ def report_lines(summary: dict, dialogue_rows: List[dict], fact_rows: List[dict]
              f"/{summary['dialogues']})   Facts: {summary['fact_pass_rate']:.3f} "
              f"({sum(r['passed'] for r in fact_rows)}/{summary['facts']})", "",
              "| pattern | dialogues | passed | rate |", "|---|---|---|---|"]
-    lines += [f"| {k} | {v['n']} | {v['passed']} | {v['rate']:.2f} |" for k, v in summary["per_pattern"].items()]
+    lines += [f"| {k} | {v['n']} | {v['passed']} | {v['rate']:.2f} |"
+              for k, v in summary["per_pattern"].items()]
     lines += ["", "| fact topic | questions | passed | rate |", "|---|---|---|---|"]
-    lines += [f"| {k} | {v['n']} | {v['passed']} | {v['rate']:.2f} |" for k, v in summary["fact_per_topic"].items()]
+    lines += [f"| {k} | {v['n']} | {v['passed']} | {v['rate']:.2f} |"
+              for k, v in summary["fact_per_topic"].items()]
     lines += ["", "| register | dialogues passed | facts passed |", "|---|---|---|"]
     regs = sorted(set(summary["dialogue_per_register"]) | set(summary["fact_per_register"]))
     for reg in regs:

@@ -42,9 +42,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def server_up(url: str) -> bool:
     try:
-        from servers import with_token
+        from scripts.servers import with_token
 
-        with urllib.request.urlopen(with_token(url.rstrip("/") + "/status"), timeout=5) as r:
+        with urllib.request.urlopen(with_token(url.rstrip("/") + "/status"), timeout=30) as r:
             return r.status == 200
     except Exception:
         return False

@@ -41,7 +41,7 @@ def is_refusal(intent: str) -> bool:
 
 
 def parse(rasa_url: str, text: str, timeout: float = 60) -> dict:
-    from servers import with_token  # Rasa's API token (RASA_TOKEN or var/rasa/api.token)
+    from scripts.servers import with_token  # Rasa's API token (RASA_TOKEN or var/rasa/api.token)
 
     req = urllib.request.Request(
         with_token(rasa_url.rstrip("/") + "/model/parse"),

@@ -46,9 +46,9 @@ from typing import Iterable, List, Optional
 
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
-
 from scripts.nlu_trainingdata import read_file
+
+ROOT = Path(__file__).resolve().parent.parent
 
 CUTOFF = 0.90
 ENT_RE = re.compile(r"\[([^\]]+)\]\([^)]*\)|\[([^\]]+)\]\{[^}]*\}")
@@ -122,7 +122,7 @@ def message_literals(path: Path) -> List[Phrase]:
         if isinstance(node, ast.JoinedStr):
             skip.update(id(v) for v in node.values)
         if isinstance(node, ast.Dict):  # bot-side fields of a reply: {"text": ..., "title": ...}
-            for k, v in zip(node.keys, node.values):
+            for k, v in zip(node.keys, node.values, strict=True):
                 if isinstance(k, ast.Constant) and k.value in BOT_FIELDS:
                     skip.add(id(v))
     out = []
@@ -187,7 +187,7 @@ def find_overlaps(tests: Iterable[Phrase], train: List[Phrase], cutoff: float = 
             out.append(Overlap(ph, by_key[ph.key], 1.0))
             continue
         best: Optional[Overlap] = None
-        for cand, _score, idx in process.extract(ph.key, keys, scorer=fuzz.ratio,
+        for cand, _score, _idx in process.extract(ph.key, keys, scorer=fuzz.ratio,
                                                  score_cutoff=cutoff * 100 - 1e-6, limit=None):
             r = difflib_ratio(ph.key, cand)
             if r >= cutoff and (best is None or r > best.ratio):

@@ -41,7 +41,7 @@ def rasa_token() -> str:
             RASA_TOKEN_FILE.chmod(0o600)
         return RASA_TOKEN_FILE.read_text().strip()
     RASA_TOKEN_FILE.parent.mkdir(parents=True, exist_ok=True)
-    token = secrets.token_urlsafe(32)
+    token = secrets.token_hex(32)  # hex: never starts with "-" (a CLI option)
     fd = os.open(RASA_TOKEN_FILE, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as fh:
         os.fchmod(fh.fileno(), 0o600)
@@ -145,7 +145,7 @@ def start_rasa(stack: Stack, port: int, endpoints: Path, model: Path, name: str 
         raise FileNotFoundError(f"model {model} not found; run `make train` first")
     url = f"http://127.0.0.1:{port}"
     token = token or rasa_token()
-    proc = stack.start(name, [str(RASA), "run", "--enable-api", "--auth-token", token, "--cors", "*",
+    proc = stack.start(name, [str(RASA), "run", "--enable-api", f"--auth-token={token}", "--cors", "*",
                               "-i", "127.0.0.1", "-p", str(port), "--model", str(model),
                               "--credentials", str(ROOT / "rasa_project" / "credentials.yml"),
                               "--endpoints", str(endpoints)], {**ASSISTANT_ENV, **(extra_env or {})})
@@ -221,7 +221,7 @@ def cmd_up(state_file: Path) -> None:
     actions_port = free_port()
     endpoints = write_endpoints(run_dir / "endpoints.yml", f"http://127.0.0.1:{actions_port}",
                                 tracker_db=run_dir / "tracker.db")
-    token = os.environ.get("RASA_TOKEN") or secrets.token_urlsafe(32)
+    token = os.environ.get("RASA_TOKEN") or secrets.token_hex(32)
     extra = {**test_reports_env(run_dir), "RASA_TOKEN": token,
              **json.loads(os.environ.get("STACK_EXTRA_ENV", "{}"))}
     try:
@@ -244,12 +244,35 @@ def cmd_up(state_file: Path) -> None:
 def cmd_down(state_file: Path) -> None:
     if not state_file.exists():
         return
-    for pid in json.loads(state_file.read_text()).get("pids", []):
+    pids = json.loads(state_file.read_text()).get("pids", [])
+    for pid in pids:
         try:
             os.killpg(pid, signal.SIGTERM)
         except ProcessLookupError:
             pass
+    # A process that ignores SIGTERM (e.g. Rasa while it loads a model) must not outlive the run.
+    deadline = time.monotonic() + 20
+    while pids and time.monotonic() < deadline:
+        pids = [p for p in pids if _group_alive(p)]
+        time.sleep(0.2)
+    for pid in pids:
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
     state_file.unlink()
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.waitpid(pgid, os.WNOHANG)  # reap it when it is our own child (else it stays a zombie)
+    except ChildProcessError:
+        pass
+    try:
+        os.killpg(pgid, 0)
+        return True
+    except ProcessLookupError:
+        return False
 
 
 def _run_step(what: str, cmd: list[str], env: dict | None = None) -> None:
@@ -314,7 +337,8 @@ def cmd_run() -> None:
             ("  REST webhook (bridge)", f"{rasa_url}/webhooks/rest/webhook"),
             ("  Action server", f"http://127.0.0.1:{actions_port}"),
             ("  Web chat server", webchat_url),
-            ("  Tracker store", f"Redis {redis_url}" if redis_url else f"SQLite {var_layout.relative(var_layout.TRACKER_DB)}"),
+            ("  Tracker store", f"Redis {redis_url}" if redis_url
+             else f"SQLite {var_layout.relative(var_layout.TRACKER_DB)}"),
             ("  Synapse polres.localhost", synapse_url),
             (f"  Kamtibmas report API (token: {var_layout.relative(var_layout.REPORTS_TOKEN)})", f"http://127.0.0.1:{reports_port}"),
             ("  Operator account", var_layout.relative(var_layout.BRIDGE_DIR / "provision.json"))]

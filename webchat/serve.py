@@ -78,7 +78,8 @@ def chat_history(tracker: Dict[str, Any]) -> Dict[str, Any]:
             slim = {}
             if isinstance(buttons, list) and buttons:
                 slim["buttons"] = [
-                    {"title": b.get("title"), "payload": b.get("payload")} for b in buttons if isinstance(b, dict)
+                    {"title": b.get("title"), "payload": b.get("payload")}
+                    for b in buttons if isinstance(b, dict)
                 ]
             if isinstance(data.get("image"), str):
                 slim["image"] = data["image"]
@@ -333,7 +334,8 @@ def make_server(
     handler = type(
         "BoundWebchatHandler",
         (WebchatHandler,),
-        {"rasa_url": rasa_url, "rasa_internal_url": internal, "rasa_token": rasa_token or None, "quiet": quiet},
+        {"rasa_url": rasa_url, "rasa_internal_url": internal, "rasa_token": rasa_token or None,
+         "quiet": quiet},
     )
     return _Server((host, port), handler)
 

@@ -32,7 +32,8 @@ def env_file(tmp_path: Path, **override) -> Path:
     for line in (ROOT / "deploy" / "env.example").read_text().splitlines():
         if line and not line.startswith("#"):
             key = line.split("=", 1)[0]
-            line = f"{key}={override.get(key, 'polres.example.id' if key == 'DOMAIN' else 'x-' + key.lower())}"
+            default = "polres.example.id" if key == "DOMAIN" else "x-" + key.lower()
+            line = f"{key}={override.get(key, default)}"
         lines.append(line)
     f = tmp_path / ".env"
     f.write_text("\n".join(lines) + "\n")
@@ -120,7 +121,8 @@ def test_production_caddyfile_adapts_with_automatic_https(tmp_path):
     assert "automatic_https" not in server  # on: certificate for DOMAIN, HTTP -> HTTPS redirect
     assert cfg["apps"]["tls"]["automation"]["policies"][0]["issuers"][0]["email"] == "ops@example.id"
     dev = (ROOT / "deploy" / "caddy" / "Caddyfile.dev").read_text()
-    assert "import routes.caddy" in dev and "import routes.caddy" in (ROOT / "deploy" / "caddy" / "Caddyfile").read_text()
+    prod = (ROOT / "deploy" / "caddy" / "Caddyfile").read_text()
+    assert "import routes.caddy" in dev and "import routes.caddy" in prod
 
 
 def official_base(service: dict) -> str:

@@ -48,7 +48,8 @@ async def fed_bridge(two_servers, tmp_path, rasa_url):
     from reports.store import open_store
     police, _ = two_servers
     cfg = make_config(police, tmp_path / "bridge", rasa_url=rasa_url)
-    rec = await provision(cfg, police.secret, operators=["operator"], community=["ojol-batang"], log=lambda *_: None)
+    rec = await provision(cfg, police.secret, operators=["operator"], community=["ojol-batang"],
+                          log=lambda *_: None)
     cfg.bot_password = rec["bot_password"]
     svc = BridgeService(cfg, store=open_store(f"sqlite:///{tmp_path / 'reports.db'}"),
                         clock=lambda: datetime(2030, 2, 1, 12, 10, tzinfo=ZoneInfo("Asia/Jakarta")),
@@ -74,7 +75,8 @@ async def test_federated_member_reports_and_gets_bulletin(two_servers, fed_bridg
         await async_wait_until(lambda: uid in getattr(svc.bot.client.rooms.get(room_id), "users", {}), 60,
                                f"the bridge to see {uid} join over federation")
         for text, expect in [("!lapor banjir", "lokasi"), ("Desa Klidang Lor, dekat pantai", "kapan"),
-                             ("barusan", "ceritakan"), ("Air rob masuk rumah warga setinggi lutut.", "lewati")]:
+                             ("barusan", "ceritakan"),
+                             ("Air rob masuk rumah warga setinggi lutut.", "lewati")]:
             m = u.mark()
             await u.text(room_id, text)
             await u.wait_bot_text(room_id, bot_id, expect, start=m, timeout=60)

@@ -44,7 +44,8 @@ def test_only_safe_links():
 
 
 def test_no_false_markup():
-    assert markdown_html("2*3*4 nama_intent_biasa snake_case_x") == "<p>2*3*4 nama_intent_biasa snake_case_x</p>"
+    assert (markdown_html("2*3*4 nama_intent_biasa snake_case_x")
+            == "<p>2*3*4 nama_intent_biasa snake_case_x</p>")
 
 
 def test_notice_always_has_formatted_body():

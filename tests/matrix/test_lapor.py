@@ -26,7 +26,8 @@ async def test_report_lifecycle_and_roles(bridge_factory, user_factory, operator
     assert "110" in ev["content"]["body"] and "112" in ev["content"]["body"]
     assert ev["content"]["msgtype"] == "m.notice"
     for answer, expect in [("2", "lokasi"), ("Jl. Gajah Mada depan Alun-alun Batang", "kapan"),
-                           ("barusan", "ceritakan"), ("Motor dan mobil bertabrakan, satu orang luka ringan.", "foto")]:
+                           ("barusan", "ceritakan"),
+                           ("Motor dan mobil bertabrakan, satu orang luka ringan.", "foto")]:
         m = warga.mark()
         await warga.text(ojol, answer)
         await warga.wait_bot_text(ojol, bot_id, expect, start=m)
@@ -113,9 +114,11 @@ async def test_report_with_location_share_and_rejection(bridge_factory, user_fac
     await warga.text(dm, "!lapor tawuran")
     await warga.wait_bot_text(dm, bot_id, "lokasi", start=m)
     m = warga.mark()
-    await warga.send(dm, {"msgtype": "m.location", "body": "Lokasi saya", "geo_uri": "geo:-6.9075,109.7302;u=20"})
+    await warga.send(dm, {"msgtype": "m.location", "body": "Lokasi saya",
+                          "geo_uri": "geo:-6.9075,109.7302;u=20"})
     await warga.wait_bot_text(dm, bot_id, "kapan", start=m)
-    for answer, expect in [("tadi pukul 21.00", "ceritakan"), ("Dua kelompok pemuda saling lempar batu.", "lewati")]:
+    for answer, expect in [("tadi pukul 21.00", "ceritakan"),
+                           ("Dua kelompok pemuda saling lempar batu.", "lewati")]:
         m = warga.mark()
         await warga.text(dm, answer)
         await warga.wait_bot_text(dm, bot_id, expect, start=m)

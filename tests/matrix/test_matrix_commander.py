@@ -45,7 +45,8 @@ class MC:
         out = await self.run("-r", room_id, "--tail", str(n), "--listen-self", "-o", "JSON")
         return [json.loads(line)["source"] for line in out.splitlines() if line.startswith("{")]
 
-    async def wait_bot(self, room_id: str, bot_id: str, contains: str, after_ts: int, timeout: float = 30) -> dict:
+    async def wait_bot(self, room_id: str, bot_id: str, contains: str, after_ts: int,
+                       timeout: float = 30) -> dict:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             for ev in await self.tail(room_id, 10):

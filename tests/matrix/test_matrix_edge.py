@@ -78,7 +78,8 @@ async def test_resident_logs_in_syncs_and_joins_through_the_edge(matrix_edge, sy
         mark = user.mark()
         await user.text(room_id, "selamat pagi semua")
         _, ev = await user.wait_for(lambda r, e: r == room_id and e.get("sender") == user.user_id
-                                    and (e.get("content") or {}).get("body") == "selamat pagi semua", 30, mark)
+                                    and (e.get("content") or {}).get("body") == "selamat pagi semua",
+                                    30, mark)
         assert ev["type"] == "m.room.message"  # our own message came back through /sync via the edge
     finally:
         await user.close()
@@ -93,7 +94,8 @@ async def test_bot_answers_a_question_in_ojol_batang_through_the_edge(
     try:
         room_id = await user.join(f"#ojol-batang:{SERVER}")
         mark = user.mark()
-        question = await user.send(room_id, {"msgtype": "m.text", "body": f"{bot_id}: apa saja syarat membuat SKCK?",
+        question = await user.send(room_id, {"msgtype": "m.text",
+                                             "body": f"{bot_id}: apa saja syarat membuat SKCK?",
                                              "m.mentions": {"user_ids": [bot_id]}})
         ev = await user.wait_bot_text(room_id, bot_id, "", start=mark, timeout=90)
         content = ev["content"]

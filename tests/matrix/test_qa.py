@@ -26,7 +26,8 @@ def rasa_reply(rasa_url: str, sender: str, text: str) -> list[dict]:
 
 def test_buttons_degrade_to_numbered_text():
     text, payloads = rasa_to_text([{"text": "Maksud Anda yang mana?", "buttons": [
-        {"title": "Biaya SIM", "payload": "/sim_biaya"}, {"title": "Syarat SKCK", "payload": "/skck_syarat"}]}])
+        {"title": "Biaya SIM", "payload": "/sim_biaya"},
+        {"title": "Syarat SKCK", "payload": "/skck_syarat"}]}])
     assert text.endswith("Balas dengan angka:\n1. Biaya SIM\n2. Syarat SKCK")
     assert payloads == ["/sim_biaya", "/skck_syarat"]
 

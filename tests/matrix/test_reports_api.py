@@ -37,7 +37,8 @@ AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
 
 def new_report(**over):
-    body = {"jenis": "bencana_alam", "lokasi": {"teks": "Desa Kalisalak, Limpung", "lat": -7.01, "lon": 109.9},
+    body = {"jenis": "bencana_alam",
+            "lokasi": {"teks": "Desa Kalisalak, Limpung", "lat": -7.01, "lon": 109.9},
             "waktu": "barusan", "deskripsi": "Tanah longsor menutup separuh jalan desa.",
             "kanal": "web", "pelapor": "web-abc", "idempotency_key": "rasa:web-abc:1"}
     body.update(over)
@@ -88,7 +89,8 @@ async def test_health_needs_no_token(api):
                                      {"Authorization": TOKEN}])
 @aio
 async def test_v1_needs_the_bearer_token(api, headers):
-    for method, path in (("POST", "/v1/reports"), ("GET", "/v1/reports"), ("GET", "/v1/reports/LK-2026-000001"),
+    for method, path in (("POST", "/v1/reports"), ("GET", "/v1/reports"),
+                         ("GET", "/v1/reports/LK-2026-000001"),
                          ("POST", "/v1/reports/LK-2026-000001/status")):
         async with api.http.request(method, path, json=new_report(), headers=headers) as r:
             assert r.status == 401, (method, path)
@@ -146,7 +148,8 @@ async def test_create_400_names_the_field(api, body, field):
 
 @aio
 async def test_create_400_on_broken_json(api):
-    async with api.http.post("/v1/reports", data=b"{oops", headers={**AUTH, "Content-Type": "application/json"}) as r:
+    async with api.http.post("/v1/reports", data=b"{oops",
+                             headers={**AUTH, "Content-Type": "application/json"}) as r:
         assert r.status == 400
         assert "JSON" in (await r.json())["pesan"]
 

@@ -28,7 +28,8 @@ def _bulletins(user, room_id, bot_id, start, word):
 
 async def test_routine_and_adhoc_bulletins_survive_restart(bridge_factory, user_factory, operator,
                                                            provisioned, tmp_path):
-    announce, ojol, oproom = (room(provisioned, a) for a in ("siaran-kamtibmas", "ojol-batang", "operator-polres"))
+    announce, ojol, oproom = (room(provisioned, a)
+                              for a in ("siaran-kamtibmas", "ojol-batang", "operator-polres"))
     await operator.join(oproom)
     warga = await user_factory("warga", join=[announce, ojol])
     clock = Clock(datetime(2030, 1, 15, 6, 5, tzinfo=WIB))
@@ -90,7 +91,8 @@ async def test_routine_and_adhoc_bulletins_survive_restart(bridge_factory, user_
 
     # Ad-hoc urgent bulletin to a chosen room only
     wm, om = warga.mark(), operator.mark()
-    await operator.text(oproom, "!siaran sekarang Jalur Pantura Batang macet total, gunakan jalur alternatif. #ojol-batang")
+    await operator.text(oproom, "!siaran sekarang Jalur Pantura Batang macet total, "
+                                "gunakan jalur alternatif. #ojol-batang")
     await operator.wait_bot_text(oproom, bot_id, "terkirim ke 1 ruang", start=om)
     ev = await warga.wait_bot_text(ojol, bot_id, "SIARAN PENTING", start=wm)
     assert "Pantura" in ev["content"]["body"] and "#ojol-batang" not in ev["content"]["body"]

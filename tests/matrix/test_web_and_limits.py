@@ -22,7 +22,8 @@ UNREACHABLE_RASA = "http://127.0.0.1:9"  # test_flood_limit_and_rasa_down: the o
 
 def post(url: str, payload: dict, token: str) -> tuple[int, dict]:
     req = urllib.request.Request(url, data=json.dumps(payload).encode(), method="POST",
-                                 headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"})
+                                 headers={"Content-Type": "application/json",
+                                          "Authorization": f"Bearer {token}"})
     try:
         with urllib.request.urlopen(req, timeout=30) as r:
             return r.status, json.loads(r.read())

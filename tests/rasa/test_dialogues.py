@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-
 from scripts import nlu_dialogues as nd
+
+ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.timeout(1800)
 
@@ -68,7 +68,8 @@ def test_scoring_rules_on_known_replies():
     assert nd.check_turn({"refusal": True}, [{"text": "Mohon maaf"}], turn) == []
     ask = [{"text": "Maksud Anda tentang SIM atau SKCK?",
             "buttons": [{"title": "SIM", "payload": "/x"}, {"title": "SKCK", "payload": "/y"}]}]
-    assert nd.check_turn({"ask_topic": True, "not_contains": ["Rp"]}, ask, {"intent": "", "actions": []}) == []
+    assert nd.check_turn({"ask_topic": True, "not_contains": ["Rp"]}, ask,
+                         {"intent": "", "actions": []}) == []
     assert nd.check_turn({"ask_topic": True}, [{"text": "Biaya Rp30.000"}], {"intent": "", "actions": []})
     one_topic = [{"text": "SIM golongan apa?", "buttons": [
         {"title": "SIM A", "payload": '/sim_pilih_jenis{"jenis_sim":"A"}'},
@@ -78,7 +79,9 @@ def test_scoring_rules_on_known_replies():
         {"title": "Biaya SIM", "payload": '/lanjut_biaya{"topik":"sim"}'},
         {"title": "Biaya SKCK", "payload": '/lanjut_biaya{"topik":"skck"}'}]}]
     assert nd.check_turn({"ask_topic": True}, topicless, {"intent": "", "actions": []}) == []
-    assert nd.check_turn({"goodbye": False}, [{"text": "Terima kasih sudah bertanya. Sampai jumpa, tetap jaga keamanan."}], {"intent": "", "actions": []})
+    assert nd.check_turn({"goodbye": False},
+                         [{"text": "Terima kasih sudah bertanya. Sampai jumpa, tetap jaga keamanan."}],
+                         {"intent": "", "actions": []})
     assert nd.check_turn({}, [], {"intent": "", "actions": []}) == ["no reply"]
 
 

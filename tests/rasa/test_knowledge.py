@@ -360,7 +360,8 @@ def test_find_pasal_old_kuhp_maps_to_new(kb):
     ("476", "KUHP baru", "pasal.pencurian"), ("pasal 378", None, "pasal.penipuan"),
     ("492", "kuhp baru", "pasal.penipuan"), ("281", None, "pasal.llaj_tanpa_sim"),
     ("281", "UU LLAJ", "pasal.llaj_tanpa_sim"), ("44", "UU KDRT", "pasal.kdrt_fisik"),
-    ("310 ayat 4", "UU LLAJ", "pasal.llaj_kecelakaan_lalai"), ("127", "UU Narkotika", "pasal.narkotika_pengguna"),
+    ("310 ayat 4", "UU LLAJ", "pasal.llaj_kecelakaan_lalai"),
+    ("127", "UU Narkotika", "pasal.narkotika_pengguna"),
     ("27A", "UU ITE", "pasal.ite_pencemaran"), ("27a", None, "pasal.ite_pencemaran"),
     ("12B", "UU Tipikor", "pasal.tipikor_gratifikasi"), ("262", None, "pasal.pengeroyokan"),
     ("340", "KUHP lama", "pasal.pembunuhan_berencana"),
@@ -507,7 +508,8 @@ def test_local_values_from_custom_config(tmp_kb_files, monkeypatch):
     assert kb2.local("jam_layanan")["satpas"]
     assert len(kb2.local("sim_keliling")) == 3
     assert kb2.local("sim_keliling.1.lokasi") == "Alun-alun"
-    assert [r["lokasi"] for r in kb2.upcoming_sim_keliling(dt.date(2026, 11, 28))] == ["Alun-alun", "Tiap Rabu"]
+    upcoming = kb2.upcoming_sim_keliling(dt.date(2026, 11, 28))
+    assert [r["lokasi"] for r in upcoming] == ["Alun-alun", "Tiap Rabu"]
     assert kb2.active_operations(dt.date(2026, 12, 25))[0]["nama"] == "Operasi Lilin Candi 2026"
     assert kb2.active_operations(dt.date(2026, 11, 28)) == []
     assert kb2.local("kontak.telepon") is None
@@ -654,7 +656,8 @@ def test_delik_aduan_ite_27b_and_old_369(kb):
     assert "45 ayat (11)" in kf.format_pasal(ite)
     anc = kb.entry("pasal.pengancaman")
     assert anc["delik_aduan"] is True and "369 ayat (2)" in anc["catatan_aduan"]
-    assert anc["kepastian"] == "belum_pasti" and "pande.co.id (Pasal 369 ayat (2) delik aduan)" in anc["sumber"]
+    assert anc["kepastian"] == "belum_pasti"
+    assert "pande.co.id (Pasal 369 ayat (2) delik aduan)" in anc["sumber"]
     text = kf.format_pasal(anc)
     assert "delik aduan" in text and "483" in text and "belum" in text
     assert kb.entry("pasal.delik_aduan")["kepastian"] == "belum_pasti"
@@ -720,7 +723,8 @@ def test_ite_45_6_and_45a(kb):
     assert "750" not in by_nomor["27A"]["ancaman"] and "Rp400 juta" in by_nomor["27A"]["ancaman"]
     assert "4 tahun" in by_nomor["45(6)"]["ancaman"] and "Rp750 juta" in by_nomor["45(6)"]["ancaman"]
     assert "Pasal 45 ayat (6)" in kf.format_pasal(rec)
-    for pid, ayat in (("pasal.ite_hoaks_konsumen", 1), ("pasal.ite_sara", 2), ("pasal.ite_hoaks_kerusuhan", 3)):
+    for pid, ayat in (("pasal.ite_hoaks_konsumen", 1), ("pasal.ite_sara", 2),
+                      ("pasal.ite_hoaks_kerusuhan", 3)):
         r = kb.entry(pid)
         assert r["kode"][0]["jo"] == f"Pasal 45A ayat ({ayat})"
         assert "6 tahun" in r["kode"][0]["ancaman"] and "Rp1 miliar" in r["kode"][0]["ancaman"]

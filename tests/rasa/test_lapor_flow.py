@@ -79,9 +79,9 @@ def wait_http(url: str, proc: subprocess.Popen, timeout: float = 120) -> None:
         try:
             with urllib.request.urlopen(url, timeout=2):
                 return
-        except (urllib.error.URLError, OSError):
+        except (urllib.error.URLError, OSError) as exc:
             if proc.poll() is not None:
-                raise RuntimeError(f"{proc.args} exited with {proc.returncode}")
+                raise RuntimeError(f"{proc.args} exited with {proc.returncode}") from exc
             time.sleep(0.3)
     raise TimeoutError(url)
 
@@ -217,8 +217,9 @@ def test_kirim_records_report_idempotently(own_stack):
     assert all(slot_events(res)[s] is None for s in FULL)  # form slots cleared for the next report
     status, rep = api.get(f"/v1/reports/{rid}")
     assert status == 200
-    assert (rep["jenis"], rep["lokasi"]["teks"], rep["waktu"], rep["deskripsi"], rep["kanal"], rep["pelapor"]) == (
-        "kecelakaan_lalu_lintas", FULL["lokasi_kejadian"], "barusan", FULL["deskripsi_kejadian"], "web", sender)
+    assert (rep["jenis"], rep["lokasi"]["teks"], rep["waktu"], rep["deskripsi"], rep["kanal"],
+            rep["pelapor"]) == ("kecelakaan_lalu_lintas", FULL["lokasi_kejadian"], "barusan",
+                                FULL["deskripsi_kejadian"], "web", sender)
     # the same filled form submitted again (e.g. a retried action call) is the same report
     res2 = run_action(actions, "action_lapor_kirim", trk)
     assert slot_events(res2)["laporan_id"] == rid
@@ -307,7 +308,8 @@ def test_status_by_id_and_by_sender(own_stack):
         ids.append(slot_events(res)["laporan_id"])
     assert api.post(f"/v1/reports/{ids[0]}/status", {"status": "diterima", "oleh": "op"})[0] == 200
     assert api.post(f"/v1/reports/{ids[1]}/status",
-                    {"status": "ditolak", "oleh": "op", "alasan": "Lokasi di luar Kabupaten Batang"})[0] == 200
+                    {"status": "ditolak", "oleh": "op",
+                     "alasan": "Lokasi di luar Kabupaten Batang"})[0] == 200
 
     res = run_action(actions, "action_lapor_status", tracker(sender, "laporan saya gimana",
                                                              intent="lapor_status", active=False))
@@ -335,7 +337,8 @@ def test_pembaruan_only_for_the_reporter(own_stack):
     api, actions = own_stack
     sender = f"web-{uuid.uuid4().hex[:10]}"
     rid = slot_events(run_action(actions, "action_lapor_kirim",
-                                 tracker(sender, "x", slots=FULL, active=False, form_ts=time.time())))["laporan_id"]
+                                 tracker(sender, "x", slots=FULL, active=False,
+                                         form_ts=time.time())))["laporan_id"]
     api.post(f"/v1/reports/{rid}/status", {"status": "ditangani", "oleh": "op"})
     ents = [("laporan_id", rid), ("status_laporan", "ditangani")]
     res = run_action(actions, "action_lapor_pembaruan",
@@ -343,7 +346,8 @@ def test_pembaruan_only_for_the_reporter(own_stack):
     assert texts(res) == [format_status_message(api.get(f"/v1/reports/{rid}")[1])]
     assert "sedang ditangani" in texts(res)[0] and texts(res)[0].endswith("Darurat? Telepon 110 atau 112.")
     res = run_action(actions, "action_lapor_pembaruan",
-                     tracker("someone-else", "", intent="lapor_pembaruan_status", entities=ents, active=False))
+                     tracker("someone-else", "", intent="lapor_pembaruan_status", entities=ents,
+                             active=False))
     assert texts(res) == []
 
 
@@ -359,7 +363,8 @@ def test_form_validation(own_stack):
     res = run_action(actions, "validate_lapor_form",
                      tracker(s, '/lapor_kejadian{"jenis_kejadian": "gangguan_kamtibmas"}',
                              entities=[("jenis_kejadian", "gangguan_kamtibmas")],
-                             extracted={"jenis_kejadian": '/lapor_kejadian{"jenis_kejadian": "gangguan_kamtibmas"}'},
+                             extracted={"jenis_kejadian":
+                                        '/lapor_kejadian{"jenis_kejadian": "gangguan_kamtibmas"}'},
                              requested_slot="jenis_kejadian"))
     assert slot_events(res)["jenis_kejadian"] == "gangguan_kamtibmas"
     # unknown kind: asked again
@@ -373,8 +378,8 @@ def test_form_validation(own_stack):
     assert slot_events(res)["lokasi_kejadian"] is None and "lokasi" in texts(res)[0]
     # cancel: the loop ends and the slots are cleared
     res = run_action(actions, "validate_lapor_form",
-                     tracker(s, "batal", slots={"jenis_kejadian": "lainnya"}, extracted={"lokasi_kejadian": "batal"},
-                             requested_slot="lokasi_kejadian"))
+                     tracker(s, "batal", slots={"jenis_kejadian": "lainnya"},
+                             extracted={"lokasi_kejadian": "batal"}, requested_slot="lokasi_kejadian"))
     assert {"event": "active_loop", "name": None} in [
         {k: e.get(k) for k in ("event", "name")} for e in res["events"] if e["event"] == "active_loop"]
     assert slot_events(res)["requested_slot"] is None and slot_events(res)["lokasi_kejadian"] is None
@@ -385,7 +390,8 @@ def test_pushed_update_during_the_form_is_not_an_answer(own_stack):
     api, actions = own_stack
     sender = f"web-{uuid.uuid4().hex[:10]}"
     rid = slot_events(run_action(actions, "action_lapor_kirim",
-                                 tracker(sender, "x", slots=FULL, active=False, form_ts=time.time())))["laporan_id"]
+                                 tracker(sender, "x", slots=FULL, active=False,
+                                         form_ts=time.time())))["laporan_id"]
     api.post(f"/v1/reports/{rid}/status", {"status": "diterima", "oleh": "op"})
     trk = tracker(sender, "EXTERNAL: lapor_pembaruan_status", intent="lapor_pembaruan_status",
                   entities=[("laporan_id", rid), ("status_laporan", "diterima")],
@@ -489,7 +495,8 @@ def test_e2e_report_status_and_push_update(e2e):
     assert rep["lokasi"]["teks"] == "Jl. Raya Pantura km 12, Desa Banyuputih"
 
     # an operator accepts it: the service pushes the change into the chat through Rasa
-    assert api.post(f"/v1/reports/{ids[0]}/status", {"status": "diterima", "oleh": "@op:polres.localhost"})[0] == 200
+    assert api.post(f"/v1/reports/{ids[0]}/status",
+                    {"status": "diterima", "oleh": "@op:polres.localhost"})[0] == 200
     pushed = wait_for(lambda: [t for t in bot_texts(rasa_url, sender) if "sudah diterima petugas" in t], 60)
     assert pushed and ids[0] in pushed[0] and "110 atau 112" in pushed[0]
 
@@ -549,8 +556,8 @@ def test_e2e_update_pushed_while_filling_another_report(e2e):
     assert "Di mana lokasi" in clean(say(rasa_url, sender, "ada banjir di desa klidang lor"))
     before = len(bot_texts(rasa_url, sender))
     assert api.post(f"/v1/reports/{first_id}/status", {"status": "diterima", "oleh": "op"})[0] == 200
-    new = wait_for(lambda: bot_texts(rasa_url, sender)[before:] if len(bot_texts(rasa_url, sender)) >= before + 2
-                   else None, 60)
+    new = wait_for(lambda: bot_texts(rasa_url, sender)[before:]
+                   if len(bot_texts(rasa_url, sender)) >= before + 2 else None, 60)
     assert new and first_id in new[0] and "sudah diterima petugas" in new[0]
     assert "Di mana lokasi" in new[1]  # the form asks its question again
     assert "Kapan" in clean(say(rasa_url, sender, "Desa Klidang Lor RT 01 RW 02"))

@@ -187,7 +187,8 @@ def _write_tracker_db(db: Path):
 def test_review_export_from_sqlite_tracker_store(tmp_path):
     db = tmp_path / "tracker.db"
     _write_tracker_db(db)
-    assert sqlite3.connect(db).execute("SELECT count(*) FROM events WHERE type_name='user'").fetchone()[0] == 5
+    n_user = sqlite3.connect(db).execute("SELECT count(*) FROM events WHERE type_name='user'").fetchone()[0]
+    assert n_user == 5
     out = tmp_path / "review.yml"
     rc = nlu_review.main(["export", "--db", str(db), "--out", str(out)])
     assert rc == 0

@@ -60,7 +60,8 @@ def test_conversation_is_stored_in_redis(redis_url, redis_rasa):
     keys = [k.decode() for k in client.keys("*")]
     assert any(sender in k for k in keys), keys
     # The tracker read back from Redis holds the whole exchange.
-    tracker = requests.get(servers.with_token(f"{redis_rasa}/conversations/{sender}/tracker"), timeout=30).json()
+    tracker = requests.get(servers.with_token(f"{redis_rasa}/conversations/{sender}/tracker"),
+                           timeout=30).json()
     texts = [e.get("text") for e in tracker["events"] if e["event"] in ("user", "bot")]
     assert texts[0] == "berapa biaya bikin SIM C baru?" and len(texts) >= 2
 

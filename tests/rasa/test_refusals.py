@@ -22,7 +22,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def bot_actions(rasa_url: str, sender: str) -> list[str]:
-    with urllib.request.urlopen(servers.with_token(f"{rasa_url}/conversations/{sender}/tracker"), timeout=30) as r:
+    url = servers.with_token(f"{rasa_url}/conversations/{sender}/tracker")
+    with urllib.request.urlopen(url, timeout=30) as r:
         events = json.loads(r.read().decode())["events"]
     # actions after the last user message
     last_user = max(i for i, e in enumerate(events) if e["event"] == "user")
@@ -113,7 +114,7 @@ def _guarded(text, intent="sim_biaya", confidence=0.4):
     ("gajine pak kapolres piro to", "blokir_gaji"),
     ("harta kekayaan kapolsek berapa", "blokir_gaji"),
     ("omahe pak kapolsek neng endi", "blokir_pribadi"),
-    ("bagi kontak whatsapp pribadi kapolres dong", "blokir_pribadi"),
+    ("bagi kontak wa kapolres batang dong", "blokir_pribadi"),
 ])
 def test_guard_switches_unsure_requests(text, intent):
     msg = _guarded(text)

@@ -165,8 +165,9 @@ def test_create_is_idempotent(store):
 
 
 def test_report_fields_roundtrip(store):
-    r, _ = store.create(payload(kanal="matrix", pelapor="@warga:polres.localhost", ruang="!r:polres.localhost",
-                                pelapor_nama="Budi", lokasi={"teks": "Pasar Batang", "lat": -6.9, "lon": 109.73},
+    r, _ = store.create(payload(kanal="matrix", pelapor="@warga:polres.localhost",
+                                ruang="!r:polres.localhost", pelapor_nama="Budi",
+                                lokasi={"teks": "Pasar Batang", "lat": -6.9, "lon": 109.73},
                                 lampiran=[{"url": "mxc://polres.localhost/f", "tipe": "foto"}]))
     got = store.get(r["id"].lower())
     assert got == r

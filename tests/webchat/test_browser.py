@@ -71,7 +71,8 @@ def test_skck_fee_over_socketio(page, rasa_url, site):
     page.wait(lambda d: d.execute_script("return document.documentElement.dataset.transport") == "websocket",
               30, "socket.io never upgraded to WebSocket through the edge")
     sockets = page.d.execute_script(
-        "return performance.getEntriesByType('resource').map(e => e.name).filter(n => n.includes('/socket.io/'))")
+        "return performance.getEntriesByType('resource').map(e => e.name)"
+        ".filter(n => n.includes('/socket.io/'))")
     assert sockets and all(n.startswith(site.url + "socket.io/") for n in sockets), sockets
     # the socket.io session id from localStorage is the tracker's sender id (session_persistence)
     user, _ = last_user_turn(tracker(rasa_url, page.session()))
@@ -136,7 +137,8 @@ def test_html_in_user_message_is_shown_as_text(page):
     assert log.find_elements(By.CSS_SELECTOR, "img, script, svg, iframe") == []
     assert page.texts("user")[-1].endswith(evil)
     with pytest.raises(NoAlertPresentException):
-        page.d.switch_to.alert.text
+        alert_text = page.d.switch_to.alert.text
+        pytest.fail(f"the page opened an alert: {alert_text!r}")
 
 
 def test_blocked_question_is_refused(page, rasa_url):
@@ -160,7 +162,8 @@ def test_connection_drop_shows_banner_and_resends(browser, rasa_url, tcp_proxy_f
         page.wait_online()
         banner = page.d.find_element(By.ID, "conn")
         proxy.stop()  # the mobile connection drops
-        page.wait(lambda d: banner.is_displayed() and "Terputus, mencoba menghubungkan lagi" in banner.text, 30)
+        page.wait(lambda d: banner.is_displayed()
+                  and "Terputus, mencoba menghubungkan lagi" in banner.text, 30)
         n = page.send("berapa biaya skck")
         assert "Menunggu koneksi" in page.d.find_elements(By.CSS_SELECTOR, ".msg.user")[-1].text
         # queued in the widget's outbox (the positive sign it was held back, not sent) ...

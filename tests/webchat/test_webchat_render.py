@@ -38,7 +38,8 @@ def render(page, text):
         const all = Array.from(box.querySelectorAll('*'));
         return [all.map(e => e.tagName),
                 Array.from(box.querySelectorAll('a')).map(a => [a.textContent, a.getAttribute('href'),
-                                                               a.getAttribute('rel'), a.getAttribute('target')]),
+                                                               a.getAttribute('rel'),
+                                                               a.getAttribute('target')]),
                 box.textContent,
                 all.flatMap(e => Array.from(e.attributes).map(a => a.name))];
     """, text)
@@ -70,7 +71,8 @@ def test_markdown_subset(page):
     assert tags.count("STRONG") == 2 and tags.count("EM") == 2
     assert tags.count("UL") == 1 and tags.count("OL") == 1 and tags.count("LI") == 4
     assert "BR" in tags
-    assert ["https://www.polri.go.id/layanan", "https://www.polri.go.id/layanan", "noopener noreferrer", "_blank"] in links
+    assert ["https://www.polri.go.id/layanan", "https://www.polri.go.id/layanan",
+            "noopener noreferrer", "_blank"] in links
     assert ["Korlantas", "https://korlantas.polri.go.id/", "noopener noreferrer", "_blank"] in links
     assert ["telepon 110", "tel:110", None, None] in links
     assert "nama_intent_biasa tetap (catatan) 2*3*4" in text  # no italics inside words/numbers
@@ -94,7 +96,8 @@ def test_offline_banner_and_message_kept_in_outbox(page):
     assert row.find_elements(By.TAG_NAME, "img") == []
     assert "<img src=x onerror=alert(1)> berapa biaya skck" in row.text
     with pytest.raises(NoAlertPresentException):
-        page.d.switch_to.alert.text
+        alert_text = page.d.switch_to.alert.text
+        pytest.fail(f"the page opened an alert: {alert_text!r}")
     outbox = json.loads(page.d.execute_script("return localStorage.getItem('cpp.outbox')"))
     assert [o["text"] for o in outbox] == ["<img src=x onerror=alert(1)> berapa biaya skck"]
     # still queued after a reload (nothing lost on a patchy connection)

@@ -149,13 +149,15 @@ def test_chat_history_keeps_only_what_the_chat_shows():
         {"event": "action", "name": "action_session_start"},
         {"event": "session_started"},
         {"event": "user", "text": "/sim_pilih_jenis", "parse_data": {"intent": {"name": "sim_pilih_jenis"}},
-         "metadata": {"display_text": "SIM C", "client_msg_id": "abc", "other": "x"}, "input_channel": "socketio"},
+         "metadata": {"display_text": "SIM C", "client_msg_id": "abc", "other": "x"},
+         "input_channel": "socketio"},
         {"event": "slot", "name": "telepon", "value": "0812"},
         {"event": "bot", "text": "Pilih golongan", "metadata": {"utter_action": "utter_x"},
          "data": {"buttons": [{"title": "C", "payload": "/c", "extra": 1}], "custom": {"secret": 1}}},
     ]}
     assert chat_history(tracker) == {"events": [
-        {"event": "user", "text": "/sim_pilih_jenis", "metadata": {"display_text": "SIM C", "client_msg_id": "abc"}},
+        {"event": "user", "text": "/sim_pilih_jenis",
+         "metadata": {"display_text": "SIM C", "client_msg_id": "abc"}},
         {"event": "bot", "text": "Pilih golongan", "data": {"buttons": [{"title": "C", "payload": "/c"}]}},
     ]}
 
