@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages `make run` and the tests need (Caddy, the edge; Redis server;
-# headless Chromium and its driver).
+# PostgreSQL, which tests/rasa/test_reports.py starts in a temp dir; headless Chromium and its driver).
 # Runs apt-get only when something is missing. Needs root (or sudo).
 #   scripts/system_deps.sh        everything (make test)
 #   scripts/system_deps.sh run    only what `make run` needs (caddy)
@@ -9,6 +9,8 @@ pkgs=()
 command -v caddy >/dev/null        || pkgs+=(caddy)
 if [ "${1:-}" != run ]; then
 command -v redis-server >/dev/null || pkgs+=(redis-server)
+# Debian keeps initdb/pg_ctl in /usr/lib/postgresql/VERSION/bin (devtools/postgres.py finds them)
+command -v initdb >/dev/null || compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || pkgs+=(postgresql)
 command -v chromium >/dev/null     || pkgs+=(chromium)
 command -v chromedriver >/dev/null || pkgs+=(chromium-driver)
 fi

@@ -19,7 +19,11 @@ trap cleanup EXIT INT TERM
 step "start Rasa, the action server, the web chat server and the edge (logs: $run_dir/logs)"
 .venv/rasa/bin/python -m scripts.servers up "$state" || { tail -50 "$run_dir"/logs/*.log; exit 1; }
 for k in RASA_URL ACTIONS_URL RASA_TOKEN WEBCHAT_URL EDGE_URL REPORTS_API_URL REPORTS_TOKEN REPORTS_OUTBOX; do
-  export $k="$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))[sys.argv[2]])" "$state" $k)"
+  # `export k="$(...)"` would hide a failed python3 call (export's own status wins): assign first.
+  v=$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))[sys.argv[2]])" "$state" $k) \
+    || { echo "ERROR: could not read $k from $state" >&2; exit 1; }
+  [ -n "$v" ] || { echo "ERROR: $k is empty in $state" >&2; exit 1; }
+  export "$k=$v"
 done
 status=0
 step "tests under .venv/rasa (assistant, knowledge, NLU quality)"

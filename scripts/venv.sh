@@ -24,8 +24,9 @@ project_here() {
   [ "$("$venv/bin/python" -I -c 'import var_layout; print(var_layout.ROOT)' 2>/dev/null)" = "$(pwd -P)" ]
 }
 install_project() {
-  "$venv/bin/pip" install --disable-pip-version-check -q --no-deps -e . 2>&1 | grep -v "^WARNING: Location" \
-    | sed -u "s/^/    [$name] /"
+  "$venv/bin/pip" install --disable-pip-version-check -q --no-deps -e . 2>&1 \
+    | { grep -v "^WARNING: Location" || true; } | sed -u "s/^/    [$name] /" \
+    || { echo "ERROR: [$name] pip install -e . failed (exit ${PIPESTATUS[0]})." >&2; return 1; }
   project_here || { echo "ERROR: [$name] editable install of $(pwd -P) failed (see above)." >&2; return 1; }
 }
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
@@ -41,11 +42,18 @@ else
 fi
 echo "==> [$name] venv with $py ($("$py" --version 2>&1)); first install takes a few minutes"
 [ -x "$venv/bin/python" ] || "$py" -m venv "$venv"
-"$venv/bin/pip" install --disable-pip-version-check -q pip==24.0
+"$venv/bin/pip" install --disable-pip-version-check -q pip==24.0 \
+  || { echo "ERROR: [$name] could not install pip 24.0 into $venv" >&2; exit 1; }
 start=$(date +%s)
+set +e   # keep pip's own status (first in the pipe); the grep filter may legitimately print nothing
 "$venv/bin/pip" install --disable-pip-version-check --progress-bar off "${reqs[@]}" \
-  2>&1 | grep -vE --line-buffered "^(  |Requirement already|ERROR: Ignored|WARNING: Location)" | sed -u "s/^/    [$name] /" || true
-# pip's status is lost in the pipe; check the import instead.
+  2>&1 | grep -vE --line-buffered "^(  |Requirement already|ERROR: Ignored|WARNING: Location)" | sed -u "s/^/    [$name] /"
+pip_status=${PIPESTATUS[0]}
+set -e
+if [ "$pip_status" != 0 ]; then
+  echo "ERROR: [$name] pip install failed (exit $pip_status); see the pip output above." >&2; exit 1
+fi
+# ... and the packages really import.
 case "$name" in
   rasa)    "$venv/bin/python" -c "import rasa, rasa_sdk, spacy_lookups_data, rapidfuzz";;
   synapse) "$venv/bin/python" -c "import synapse";;

@@ -152,3 +152,87 @@ def test_rasa_uses_redis_tracker_and_lock_store():
     endpoints = yaml.safe_load((ROOT / "deploy" / "endpoints.docker.yml").read_text())
     assert endpoints["tracker_store"]["type"] == "redis"
     assert endpoints["lock_store"]["type"] == "redis"
+
+
+# ------------------------------------------------------------------ environment names vs. code
+# Which code each service runs (its image's Dockerfile COPY lines plus mounted code), and what reads
+# the variables of third-party images: their config files (`${VAR}`, Caddy's `{$VAR}`) or the image
+# itself (documented, listed here with the reason).
+SERVICE_CODE = {"actions": ["actions", "reports", "knowledge"],
+                "kamtibmas": ["matrix_bridge", "reports", "knowledge"],
+                "webchat": ["webchat"]}
+SERVICE_CONFIG = {"rasa": ["deploy/endpoints.docker.yml"], "edge": ["deploy/caddy"]}
+READ_BY_IMAGE = {
+    "rasa": {"SANIC_WORKERS": "Sanic, Rasa's web server"},
+    "actions": {"SANIC_KEEP_ALIVE_TIMEOUT": "Sanic, rasa-sdk's web server"},
+    "postgres": {k: "the official postgres image's initdb" for k in
+                 ("POSTGRES_USER", "POSTGRES_PASSWORD", "POSTGRES_DB", "POSTGRES_INITDB_ARGS")},
+    "synapse": {"SYNAPSE_CONFIG_PATH": "the official synapse image's start.py"},
+}
+# Settings whose code default only works on a developer machine (loopback addresses, files under
+# the checkout's var/): a container must set them. Each must also be read by the service's code.
+REQUIRED = {
+    "actions": ["REPORTS_API_URL", "REPORTS_TOKEN", "POLRES_CONFIG"],
+    "kamtibmas": ["RASA_URL", "RASA_TOKEN", "MATRIX_HOMESERVER", "REPORTS_TOKEN", "REPORTS_DB_URL",
+                  "BRIDGE_STATE_DIR"],
+    "webchat": ["RASA_URL", "RASA_TOKEN"],
+}
+
+
+def python_names_read(packages: list[str]) -> set[str]:
+    """Every string constant that looks like an environment name in the packages' Python code
+    (os.environ["X"], os.environ.get("X"), getenv("X"), name tables such as matrix_bridge.config._ENV,
+    CONFIG_ENV = "X"), minus the ones only mentioned in docstrings."""
+    import ast
+    names = set()
+    for pkg in packages:
+        for path in (ROOT / pkg).rglob("*.py"):
+            tree = ast.parse(path.read_text(), str(path))
+            docstrings = {id(n.body[0].value) for n in ast.walk(tree)
+                          if isinstance(n, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+                          and n.body and isinstance(n.body[0], ast.Expr)
+                          and isinstance(n.body[0].value, ast.Constant)}
+            names |= {n.value for n in ast.walk(tree) if isinstance(n, ast.Constant)
+                      and isinstance(n.value, str) and id(n) not in docstrings
+                      and re.fullmatch(r"[A-Z][A-Z0-9_]{2,}", n.value)}
+    return names
+
+
+def config_names_read(paths: list[str]) -> set[str]:
+    names = set()
+    for p in paths:
+        files = [ROOT / p] if (ROOT / p).is_file() else sorted((ROOT / p).rglob("*"))
+        for f in files:
+            if f.is_file():
+                text = f.read_text()
+                names |= set(re.findall(r"\$\{([A-Z][A-Z0-9_]*)", text))      # ${VAR}, ${VAR:-x}
+                names |= set(re.findall(r"\{\$([A-Z][A-Z0-9_]*)", text))      # Caddy {$VAR}
+                names |= set(re.findall(r"\{env\.([A-Z][A-Z0-9_]*)\}", text))  # Caddy {env.VAR}
+    return names
+
+
+def test_every_variable_compose_sets_is_read_by_the_service(config):
+    """A variable that no code reads is a silent misconfiguration (REPORTS_DB vs REPORTS_DB_URL)."""
+    unread = {}
+    for name, svc in config["services"].items():
+        read = (python_names_read(SERVICE_CODE.get(name, []))
+                | config_names_read(SERVICE_CONFIG.get(name, [])) | set(READ_BY_IMAGE.get(name, {})))
+        missing = sorted(set(svc.get("environment") or {}) - read)
+        if missing:
+            unread[name] = missing
+    assert unread == {}, f"docker-compose.yml sets variables the service never reads: {unread}"
+
+
+def test_required_settings_are_set_in_compose(config):
+    for name, required in REQUIRED.items():
+        read = python_names_read(SERVICE_CODE[name])
+        assert set(required) <= read, (name, sorted(set(required) - read))  # the list cannot rot
+        env = config["services"][name].get("environment") or {}
+        assert not [k for k in required if not env.get(k)], (name, sorted(set(required) - set(env)))
+
+
+def test_the_name_check_catches_a_wrong_name():
+    """Control: the reader finds real names and not near misses."""
+    read = python_names_read(SERVICE_CODE["kamtibmas"])
+    assert {"REPORTS_DB_URL", "BRIDGE_STATE_DIR", "RASA_URL"} <= read
+    assert "REPORTS_DB" not in read and "BRIDGE_DATA_DIR" not in read

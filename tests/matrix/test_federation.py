@@ -3,7 +3,6 @@ bridge; a user of a second homeserver `localhost:P2` joins #ojol-batang over fed
 report and receives a bulletin."""
 from __future__ import annotations
 
-import asyncio
 import re
 import shutil
 import tempfile
@@ -16,6 +15,7 @@ import pytest_asyncio
 
 from devtools.matrix_user import MxUser
 from devtools.net import free_port
+from devtools.waiting import async_wait_until
 
 from conftest import Homeserver, make_config
 
@@ -42,12 +42,12 @@ def two_servers():
 
 
 @pytest_asyncio.fixture
-async def fed_bridge(two_servers, tmp_path):
+async def fed_bridge(two_servers, tmp_path, rasa_url):
     from matrix_bridge.provision import provision
     from matrix_bridge.service import BridgeService
     from reports.store import open_store
     police, _ = two_servers
-    cfg = make_config(police, tmp_path / "bridge")
+    cfg = make_config(police, tmp_path / "bridge", rasa_url=rasa_url)
     rec = await provision(cfg, police.secret, operators=["operator"], community=["ojol-batang"],
                           log=lambda *_: None)
     cfg.bot_password = rec["bot_password"]
@@ -71,7 +71,9 @@ async def test_federated_member_reports_and_gets_bulletin(two_servers, fed_bridg
     try:
         room_id = await u.join(alias)  # federated join
         assert room_id == rec["rooms"][alias]
-        await asyncio.sleep(1.0)
+        # the bridge has seen the federated join before the first message
+        await async_wait_until(lambda: uid in getattr(svc.bot.client.rooms.get(room_id), "users", {}), 60,
+                               f"the bridge to see {uid} join over federation")
         for text, expect in [("!lapor banjir", "lokasi"), ("Desa Klidang Lor, dekat pantai", "kapan"),
                              ("barusan", "ceritakan"),
                              ("Air rob masuk rumah warga setinggi lutut.", "lewati")]:

@@ -86,14 +86,21 @@ async def test_report_lifecycle_and_roles(bridge_factory, user_factory, operator
     # Invalid transition gets a clear message; status unchanged
     m = operator.mark()
     await operator.text(oproom, f"!tolak {report_id} laporan ganda")
-    ev = await operator.wait_bot_text(oproom, bot_id, report_id, start=m)
+    # (the operator's client may still hold older, unread replies: wait for this very answer)
+    ev = await operator.wait_bot_text(oproom, bot_id, "tidak bisa diubah", start=m)
+    body = ev["content"]["body"]
+    assert report_id in body and "Selesai" in body, body
     assert svc.store.get(report_id)["status"] == "selesai"
+    assert [h["status"] for h in svc.store.history(report_id)] == ["baru", "diterima", "ditangani", "selesai"]
 
     # Reporter checks status
     m = warga.mark()
     await warga.text(ojol, f"!status {report_id}")
     ev = await warga.wait_bot_text(ojol, bot_id, report_id, start=m)
     assert "Selesai" in ev["content"]["body"]
+    # ... and was never told about the refused rejection (all bot messages up to this answer are in)
+    assert not [e for r, e in warga.events if r == ojol and e.get("sender") == bot_id
+                and "tidak dapat kami tindak lanjuti" in (e.get("content") or {}).get("body", "")]
 
 
 async def test_report_with_location_share_and_rejection(bridge_factory, user_factory, operator, provisioned):

@@ -9,9 +9,9 @@ from conftest import make_config, room
 pytestmark = pytest.mark.asyncio(loop_scope="function")
 
 
-async def test_provision_twice_changes_nothing(synapse, provisioned, tmp_path, bridge_factory):
+async def test_provision_twice_changes_nothing(synapse, provisioned, tmp_path, bridge_factory, rasa_url):
     from matrix_bridge.provision import provision
-    cfg = make_config(synapse, tmp_path / "p")
+    cfg = make_config(synapse, tmp_path / "p", rasa_url=rasa_url)
     # Same record, same accounts: copy the first run's record so passwords are known
     cfg.provision_path.parent.mkdir(parents=True, exist_ok=True)
     import json

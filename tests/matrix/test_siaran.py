@@ -76,7 +76,11 @@ async def test_routine_and_adhoc_bulletins_survive_restart(bridge_factory, user_
     await svc2.stop()
     svc3 = await bridge_factory(state_dir=state_dir, clock=clock, scheduler=True)
     assert await svc3.bulletins.run_due() == []
-    await warga.pump(1500)
+    # Marker: an ad-hoc bulletin sent now by svc3; a re-sent routine one would come before it
+    om = operator.mark()
+    await operator.text(oproom, "!siaran sekarang Penanda uji: tidak ada siaran ulang. #ojol-batang")
+    await operator.wait_bot_text(oproom, bot_id, "terkirim ke 1 ruang", start=om)
+    await warga.wait_bot_text(ojol, bot_id, "Penanda uji", start=wm)
     assert len(_bulletins(warga, ojol, bot_id, wm, "Siaran Kamtibmas Malam")) == 1
     assert len(_bulletins(warga, ojol, bot_id, 0, "Siaran Kamtibmas Siang")) == 1
     assert len(_bulletins(warga, ojol, bot_id, 0, "Siaran Kamtibmas Pagi")) == 1
@@ -92,5 +96,10 @@ async def test_routine_and_adhoc_bulletins_survive_restart(bridge_factory, user_
     await operator.wait_bot_text(oproom, bot_id, "terkirim ke 1 ruang", start=om)
     ev = await warga.wait_bot_text(ojol, bot_id, "SIARAN PENTING", start=wm)
     assert "Pantura" in ev["content"]["body"] and "#ojol-batang" not in ev["content"]["body"]
-    await warga.pump(1000)
-    assert not _bulletins(warga, announce, bot_id, wm, "SIARAN PENTING")
+    # Marker: a later bulletin to the announcement room only; the Pantura one would come before it
+    om = operator.mark()
+    await operator.text(oproom, "!siaran sekarang Penanda kedua untuk ruang siaran. #siaran-kamtibmas")
+    await operator.wait_bot_text(oproom, bot_id, "terkirim ke 1 ruang", start=om)
+    await warga.wait_bot_text(announce, bot_id, "Penanda kedua", start=wm)
+    assert not [e for e in _bulletins(warga, announce, bot_id, wm, "SIARAN PENTING")
+                if "Pantura" in e["content"]["body"]]

@@ -318,11 +318,14 @@ def extra_servers():
         encoding="utf-8")
     broken = tmp / "polres-broken.yml"
     broken.write_text("nama: [unclosed\n", encoding="utf-8")
+    empty = tmp / "polres-empty.yml"  # nothing filled in yet (whatever config/polres.yml holds)
+    empty.write_text("nama: Polres Batang\n", encoding="utf-8")
     stack = servers.Stack(tmp / "logs")
     try:
         urls = {
             "filled": servers.start_actions(stack, servers.free_port(), {"POLRES_CONFIG": str(filled)}),
             "broken": servers.start_actions(stack, servers.free_port(), {"POLRES_CONFIG": str(broken)}),
+            "empty": servers.start_actions(stack, servers.free_port(), {"POLRES_CONFIG": str(empty)}),
         }
         urls["log_dir"] = tmp / "logs"
         yield urls
@@ -337,6 +340,12 @@ def test_contacts_from_filled_config(extra_servers, domain):
     assert "Senin-Jumat 08.00-12.00 (uji)" in reply
 
 
+def test_contacts_unset_say_not_available(extra_servers, domain):
+    reply = text_of(call(extra_servers["empty"], domain, "action_kontak_polres",
+                         text="alamat polres batang dimana?", intent="layanan_kontak_polres"))
+    assert "belum tersedia" in reply and "110" in reply
+
+
 def test_sim_keliling_and_operation_from_config(extra_servers, domain):
     keliling = text_of(call(extra_servers["filled"], domain, "action_info_lokal",
                             text="jadwal sim keliling", intent="sim_keliling"))
@@ -346,11 +355,9 @@ def test_sim_keliling_and_operation_from_config(extra_servers, domain):
     assert "Operasi Uji Coba" in operasi
 
 
-def test_local_facts_unset_say_not_available(actions_url, domain, kb):
-    if kb.upcoming_sim_keliling() or kb.active_operations():
-        pytest.skip("repo config has SIM keliling/operation data")
+def test_local_facts_unset_say_not_available(extra_servers, domain):
     for intent in ("sim_keliling", "layanan_operasi"):
-        reply = text_of(call(actions_url, domain, "action_info_lokal", text="x", intent=intent))
+        reply = text_of(call(extra_servers["empty"], domain, "action_info_lokal", text="x", intent=intent))
         assert "belum tersedia" in reply and "110" in reply, intent
 
 

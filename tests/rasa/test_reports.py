@@ -354,16 +354,33 @@ def test_card_and_status_messages(store):
     assert "selesai" in texts.format_status_message(r)
 
 
-# ------------------------------------------------------------------------------ PostgreSQL (optional)
-@pytest.mark.skipif(not __import__("os").environ.get("REPORTS_TEST_PG_URL"),
-                    reason="set REPORTS_TEST_PG_URL=postgresql://... (and install psycopg2) "
-                           "to test PostgreSQL")
-def test_postgres_store():
+# ------------------------------------------------------------------------------ PostgreSQL
+@pytest.fixture(scope="module")
+def pg_url():
+    """A real PostgreSQL server started for this module (devtools/postgres.py: initdb in a temp dir,
+    free loopback port), or REPORTS_TEST_PG_URL to use an existing one. Missing PostgreSQL FAILS:
+    scripts/system_deps.sh installs Debian's postgresql."""
     import os
+
+    from devtools.postgres import TempPostgres
+    if os.environ.get("REPORTS_TEST_PG_URL"):
+        yield os.environ["REPORTS_TEST_PG_URL"]
+        return
+    try:
+        pg = TempPostgres().start()
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
+    try:
+        yield pg.url
+    finally:
+        pg.stop()
+
+
+def test_postgres_store(pg_url):
     import uuid
 
-    pytest.importorskip("psycopg2")
-    s = open_store(os.environ["REPORTS_TEST_PG_URL"])
+    import psycopg2  # noqa: F401  (requirements/rasa.txt pins psycopg2-binary: missing must fail)
+    s = open_store(pg_url)
     try:
         key = f"pg-{uuid.uuid4().hex}"
         r, created = s.create(payload(idempotency_key=key, pelapor=key))

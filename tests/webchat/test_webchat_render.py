@@ -4,7 +4,6 @@ offline banner, persistent outbox, page weight. (The Rasa URL points to a closed
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 from selenium.common.exceptions import NoAlertPresentException
@@ -118,7 +117,9 @@ def test_layout_when_the_on_screen_keyboard_opens(page):
         d.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
                           {"width": 390, "height": 390, "deviceScaleFactor": 2, "mobile": True})
         page.wait(lambda drv: drv.execute_script("return window.innerHeight") <= 400, 10)
-        time.sleep(0.3)
+        # the layout after the resize: wait two animation frames (style, layout and paint done)
+        d.execute_async_script("const done = arguments[arguments.length - 1];"
+                               "requestAnimationFrame(() => requestAnimationFrame(() => done(true)));")
         geo = d.execute_script("""
             const r = id => document.getElementById(id).getBoundingClientRect();
             return {h: window.innerHeight, input: r('input'), send: r('send'), sos: r('sos'), log: r('log'),
