@@ -17,7 +17,8 @@ from rasa_sdk.executor import CollectingDispatcher
 logger = logging.getLogger(__name__)
 
 SIM_FORM = "sim_jenis_form"
-SIM_FORM_ACTIONS = {"action_jawab_sim_biaya", "action_ask_jenis_sim"}
+# Actions that run inside the SIM-class form without ending it.
+SIM_FORM_ACTIONS = {"action_jawab_sim_biaya", "action_ask_jenis_sim", "action_darurat"}
 
 # Shown when the knowledge base cannot be loaded or an action fails unexpectedly.
 MAAF_GANGGUAN = (
@@ -63,7 +64,7 @@ def entry_text(kb, entry_id: Text) -> Optional[Text]:
     if entry is None:
         logger.error("knowledge entry %s missing", entry_id)
         return None
-    return kf.format_entry(entry)
+    return kf.format_entry(entry, local=kb.local)  # local: operator-set hours/places (lokal keys)
 
 
 class KnowledgeAction(Action, metaclass=ABCMeta):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Dict, List, Optional, Text
 
+from actions.answers import subject_events
 from actions.common import KnowledgeAction, entry_text, latest_intent
 
 BULAN = ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
@@ -55,25 +56,34 @@ def missing(what: Text) -> Text:
     return kf.format_local_missing(what)
 
 
+def answer_contact(dispatcher, kb) -> List[Dict[Text, Any]]:
+    """Address, contacts and hours from the config, then the general entry (layanan.kontak_polres)."""
+    nama = nama_polres(kb)
+    known = [(label, kb.local(key)) for key, label in KONTAK_FIELDS]
+    known = [(label, value) for label, value in known if value]
+    general = entry_text(kb, "layanan.kontak_polres")
+    if not known:
+        parts = [missing("alamat, nomor telepon, dan jam layanan"), general]
+        dispatcher.utter_message(text="\n\n".join(p for p in parts if p))
+        return subject_events("layanan_kontak_polres")
+    lines = [f"Informasi {nama}{diperbarui(kb)}:"]
+    lines += [f"- {label}: {value}" for label, value in known]
+    absent = [label for key, label in KONTAK_FIELDS[:3] if not kb.local(key)]
+    if absent:
+        lines.append(f"{', '.join(absent)} belum tersedia di data kami.")
+    lines.append("Untuk keadaan darurat, hubungi 110 (gratis, 24 jam).")
+    if general:
+        lines += ["", general]
+    dispatcher.utter_message(text="\n".join(lines))
+    return subject_events("layanan_kontak_polres")
+
+
 class ActionKontakPolres(KnowledgeAction):
     def name(self) -> Text:
         return "action_kontak_polres"
 
     def answer(self, dispatcher, tracker, domain, kb) -> List[Dict[Text, Any]]:
-        nama = nama_polres(kb)
-        known = [(label, kb.local(key)) for key, label in KONTAK_FIELDS]
-        known = [(label, value) for label, value in known if value]
-        if not known:
-            dispatcher.utter_message(text=missing("alamat, nomor telepon, dan jam layanan"))
-            return []
-        lines = [f"Informasi {nama}{diperbarui(kb)}:"]
-        lines += [f"- {label}: {value}" for label, value in known]
-        absent = [label for key, label in KONTAK_FIELDS[:3] if not kb.local(key)]
-        if absent:
-            lines.append(f"{', '.join(absent)} belum tersedia di data kami.")
-        lines.append("Untuk keadaan darurat, hubungi 110 (gratis, 24 jam).")
-        dispatcher.utter_message(text="\n".join(lines))
-        return []
+        return answer_contact(dispatcher, kb)
 
 
 def sim_keliling_text(kb) -> Text:
@@ -82,7 +92,8 @@ def sim_keliling_text(kb) -> Text:
         return missing("jadwal SIM keliling")
     lines = [f"Jadwal SIM keliling {nama_polres(kb)}{diperbarui(kb)}:"]
     for row in rows:
-        when = ", ".join(x for x in (row.get("hari"), tanggal(row.get("tanggal")) if row.get("tanggal") else None, row.get("jam")) if x)
+        day = tanggal(row.get("tanggal")) if row.get("tanggal") else None
+        when = ", ".join(x for x in (row.get("hari"), day, row.get("jam")) if x)
         extra = "; ".join(x for x in (row.get("layanan"), row.get("keterangan")) if x)
         lines.append(f"- {when + ': ' if when else ''}{row['lokasi']}{f' ({extra})' if extra else ''}")
     return "\n".join(lines)
@@ -110,12 +121,18 @@ LOCAL_TOPICS = {
 }
 
 
+def answer_local(dispatcher, kb, intent: Text) -> List[Dict[Text, Any]]:
+    if intent not in LOCAL_TOPICS:
+        intent = "sim_keliling"
+    entry_id, local_part = LOCAL_TOPICS[intent]
+    parts = [local_part(kb), entry_text(kb, entry_id)]
+    dispatcher.utter_message(text="\n\n".join(p for p in parts if p))
+    return subject_events(intent)
+
+
 class ActionInfoLokal(KnowledgeAction):
     def name(self) -> Text:
         return "action_info_lokal"
 
     def answer(self, dispatcher, tracker, domain, kb) -> List[Dict[Text, Any]]:
-        entry_id, local_part = LOCAL_TOPICS.get(latest_intent(tracker), LOCAL_TOPICS["sim_keliling"])
-        parts = [local_part(kb), entry_text(kb, entry_id)]
-        dispatcher.utter_message(text="\n\n".join(p for p in parts if p))
-        return []
+        return answer_local(dispatcher, kb, latest_intent(tracker))

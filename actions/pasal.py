@@ -83,8 +83,22 @@ class ActionJawabPasal(KnowledgeAction):
         return "action_jawab_pasal"
 
     def answer(self, dispatcher, tracker, domain, kb) -> List[Dict[Text, Any]]:
+        from actions import lanjut
+        from actions.answers import answer_topic
+        from actions.intents import table
         from knowledge import format as kf
 
+        text = latest_text(tracker)
+        # a condition of the offence being discussed ("kalau korbannya meninggal?")
+        events = lanjut.condition_instead(dispatcher, tracker, kb, text)
+        if events is not None:
+            return events
+        events = lanjut.pasal_follow_up_instead(dispatcher, tracker, kb, text)
+        if events is not None and not NOMOR_RE.search(text):
+            return events
+        # a general law question (fine categories, delik aduan, KUHAP ...): its entry
+        if table().refinement("pasal_cari", text) and not NOMOR_RE.search(text):
+            return answer_topic(dispatcher, kb, "pasal_cari", text) or []
         nomor = nomor_from_tracker(tracker)
         uu = uu_from_tracker(kb, tracker)
         if nomor:
@@ -97,8 +111,8 @@ class ActionJawabPasal(KnowledgeAction):
                          f"{', '.join(other)}:"]
                 parts += [without_disclaimer(kf.format_pasal(r), kf.DISCLAIMER) for r in elsewhere[:3]]
                 parts.append(kf.DISCLAIMER)
-                dispatcher.utter_message(text="\n\n".join(parts))
-                return []
+                dispatcher.utter_message(text=kf.join_answers(parts))  # 110/112 line once
+                return lanjut.pasal_events(elsewhere[0], lanjut.default_kuhp(elsewhere[0]))
             if not records:
                 where = f" {uu}" if uu else ""
                 text = (
@@ -113,6 +127,10 @@ class ActionJawabPasal(KnowledgeAction):
             lead = old_number_note(kb, nomor, records[0])
             if lead:
                 parts.insert(0, lead)
+            best = records[0]
+            base = nomor.split("(")[0]
+            asked = {k["uu"] for k in best.get("kode") or [] if k["nomor"].split("(")[0] == base}
+            kuhp = "lama" if asked == {"KUHP lama"} else lanjut.default_kuhp(best)
         else:
             results = kb.search_pasal(latest_text(tracker), limit=1 + MAX_RELATED)
             if not results:
@@ -124,10 +142,11 @@ class ActionJawabPasal(KnowledgeAction):
                 dispatcher.utter_message(text=f"{text}\n\n{kf.DISCLAIMER}")
                 return []
             best = results[0][0]
+            kuhp = lanjut.default_kuhp(best)
             parts = [without_disclaimer(kf.format_pasal(best), kf.DISCLAIMER)]
             related = [short_ref(r) for r, _ in results[1:]]
             if related:
                 parts.append("Pasal lain yang mungkin terkait: " + "; ".join(related) + ".")
         parts.append(kf.DISCLAIMER)
-        dispatcher.utter_message(text="\n\n".join(parts))
-        return []
+        dispatcher.utter_message(text=kf.join_answers(parts))  # 110/112 line once
+        return lanjut.pasal_events(best, kuhp)

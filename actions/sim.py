@@ -19,6 +19,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
+from actions.answers import answer_topic, subject_events
 from actions.common import (
     MAAF_GANGGUAN,
     KnowledgeAction,
@@ -81,7 +82,7 @@ def service_from_tracker(tracker: Tracker) -> Optional[Text]:
         if event.get("event") != "user":
             continue
         parse = event.get("parse_data") or {}
-        if seen and not ((parse.get("intent") or {}).get("name") or "").startswith("sim_"):
+        if seen and not ((parse.get("intent") or {}).get("name") or "").startswith(("sim_", "lanjut_")):
             break  # an earlier, different topic
         seen += 1
         ents = [e.get("value") for e in parse.get("entities") or [] if e.get("entity") == "layanan_sim"]
@@ -140,6 +141,48 @@ def fee_text(kb, kelas: Text, layanan: Optional[Text]) -> Optional[Text]:
     return f"{text} {extra}".strip() if extra else text
 
 
+# Attributes with a per-class answer (a follow-up "kalau SIM A?" keeps the attribute).
+CLASS_ATTRIBUTES = ("biaya", "usia", "online", "peningkatan", "golongan")
+
+
+def class_in_message(kb, tracker: Tracker) -> Optional[Text]:
+    """The class the latest message names (entity or text), not the remembered slot."""
+    return canonical_class(kb, entity(tracker, "jenis_sim")) or kb.resolve_sim_class(latest_text(tracker))
+
+
+def answer_fee(dispatcher, tracker: Tracker, kb, kelas: Optional[Text] = None) -> List[Dict[Text, Any]]:
+    """The PNBP fee for one class (asks for the class if it is still unknown)."""
+    kelas = kelas or class_from_tracker(kb, tracker)
+    if kelas is None:
+        ask_class(dispatcher, kb)
+        return subject_events("sim_biaya")
+    layanan = service_from_tracker(tracker)
+    text = fee_text(kb, kelas, layanan)
+    if text is None:
+        dispatcher.utter_message(
+            text=f"Mohon maaf, data biaya SIM {kelas} belum tersedia. Silakan tanyakan "
+            "langsung ke Satpas/Satlantas terdekat."
+        )
+    else:
+        dispatcher.utter_message(text=text)
+    return [SlotSet("jenis_sim", kelas), SlotSet("layanan_sim", layanan)] + subject_events("sim_biaya")
+
+
+def answer_for_class(dispatcher, tracker: Tracker, kb, atribut: Optional[Text]) -> List[Dict[Text, Any]]:
+    """"kalau SIM A?": the attribute answered last (fees when none) for the class named."""
+    from actions.intents import table
+
+    kelas = class_from_tracker(kb, tracker)
+    if not atribut or atribut == "biaya" or kelas is None:
+        return answer_fee(dispatcher, tracker, kb, kelas)
+    intent = table().follow_up("sim", atribut, tracker.get_slot("layanan_sim"),
+                               tracker.get_slot("intent_terakhir"))
+    if intent is None:
+        return answer_fee(dispatcher, tracker, kb, kelas)
+    events = answer_topic(dispatcher, kb, intent, latest_text(tracker), atribut, kelas=kelas)
+    return events + [SlotSet("jenis_sim", kelas)]
+
+
 class ActionJawabSimBiaya(KnowledgeAction):
     """Answer the PNBP fee for one SIM class (asks for the class if it is still unknown)."""
 
@@ -147,20 +190,7 @@ class ActionJawabSimBiaya(KnowledgeAction):
         return "action_jawab_sim_biaya"
 
     def answer(self, dispatcher, tracker, domain, kb) -> List[Dict[Text, Any]]:
-        kelas = class_from_tracker(kb, tracker)
-        if kelas is None:
-            ask_class(dispatcher, kb)
-            return []
-        layanan = service_from_tracker(tracker)
-        text = fee_text(kb, kelas, layanan)
-        if text is None:
-            dispatcher.utter_message(
-                text=f"Mohon maaf, data biaya SIM {kelas} belum tersedia. Silakan tanyakan "
-                "langsung ke Satpas/Satlantas terdekat."
-            )
-        else:
-            dispatcher.utter_message(text=text)
-        return [SlotSet("jenis_sim", kelas), SlotSet("layanan_sim", layanan)]
+        return answer_fee(dispatcher, tracker, kb)
 
 
 class ActionAskJenisSim(KnowledgeAction):
@@ -190,7 +220,7 @@ class ValidateSimJenisForm(FormValidationAction):
         if kelas:
             return {"jenis_sim": kelas}
         if tracker.get_slot("requested_slot") == "jenis_sim" and latest_intent(tracker) in (
-            "sim_biaya", "sim_pilih_jenis"):
+            "sim_biaya", "sim_pilih_jenis", "lanjut_biaya"):
             # still on topic ("berapa?" again, an unknown class): ask again instead of letting
             # the form reject; other intents reject so their own rule answers them.
             return {"jenis_sim": None}

@@ -5,5 +5,6 @@ RUN pip install --no-cache-dir -r requirements/bridge.txt
 COPY matrix_bridge /app/matrix_bridge
 COPY reports /app/reports
 COPY knowledge /app/knowledge
+COPY var_layout.py /app/var_layout.py
 ENV PYTHONPATH=/app
 CMD ["python", "-m", "matrix_bridge"]

@@ -8,11 +8,12 @@ from __future__ import annotations
 import copy
 import datetime as _dt
 import json
+import logging
 import os
 import re
 import threading
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple, TypeVar
 
 import jsonschema
 import yaml
@@ -23,6 +24,8 @@ DEFAULT_DATA_DIR = PACKAGE_DIR / "data"
 DEFAULT_CONFIG_PATH = REPO_DIR / "config" / "polres.yml"
 SCHEMA_DIR = PACKAGE_DIR / "schema"
 CONFIG_ENV = "POLRES_CONFIG"
+
+log = logging.getLogger(__name__)
 
 # Lists inside a topic file whose items are identified for error messages.
 _ITEM_LISTS = ("entries", "pasal", "golongan", "kategori_denda", "nomor_darurat")
@@ -332,10 +335,59 @@ def load_raw(data_dir: Path, config_path: Path) -> Tuple[Dict[str, Dict[str, Any
     return topics, config
 
 
-_CACHE: Dict[Tuple[str, str], Any] = {}
-_LOCK = threading.Lock()
+def file_stamps(data_dir: Path, config_path: Path) -> Tuple:
+    """Modification times of the topic files and the config: a change means reload."""
+    stamps = []
+    try:
+        for p in sorted(data_dir.iterdir()):
+            if p.suffix in (".yml", ".yaml"):
+                stamps.append((p.name, p.stat().st_mtime_ns))
+    except OSError:
+        pass
+    try:
+        stamps.append(("__config__", config_path.stat().st_mtime_ns))
+    except OSError:
+        stamps.append(("__config__", None))
+    return tuple(stamps)
+
+
+T = TypeVar("T")
+_cache: Dict[Tuple[str, str], Tuple[Tuple, Any]] = {}
+_cache_lock = threading.Lock()
+
+
+def load_cached(data_dir: Path, config_path: Path,
+                build: Callable[[Dict[str, Dict[str, Any]], Dict[str, Any], Path, Path], T]) -> T:
+    """`build(topics, config, data_dir, config_path)` over the validated files, cached per paths.
+
+    Files are re-read when their modification time changes. If a reload fails but an earlier
+    valid version is cached, the earlier version is kept (and the error logged); a first load
+    raises KnowledgeError.
+    """
+    key = (str(data_dir), str(config_path))
+    stamp = file_stamps(data_dir, config_path)
+    with _cache_lock:
+        cached = _cache.get(key)
+        if cached is not None and cached[0] == stamp:
+            return cached[1]
+        try:
+            topics, config = load_raw(data_dir, config_path)
+        except KnowledgeError as exc:
+            if cached is not None:
+                log.error("knowledge reload failed, keeping previous version: %s", exc)
+                return cached[1]
+            raise
+        except Exception as exc:  # defensive: never leak a bare exception type
+            err = KnowledgeError(f"unexpected error while loading: {exc!r}", file=data_dir)
+            if cached is not None:
+                log.error("knowledge reload failed, keeping previous version: %s", err)
+                return cached[1]
+            raise err from exc
+        value = build(topics, config, data_dir, config_path)
+        _cache[key] = (stamp, value)
+        return value
 
 
 def clear_cache() -> None:
-    with _LOCK:
-        _CACHE.clear()
+    with _cache_lock:
+        _cache.clear()

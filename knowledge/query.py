@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import copy
 import datetime as _dt
-import logging
 import os
 import re
 from pathlib import Path
@@ -13,9 +12,6 @@ from rapidfuzz import fuzz
 from rapidfuzz.utils import default_process
 
 from . import loader
-from .loader import KnowledgeError
-
-log = logging.getLogger(__name__)
 
 UU_CANONICAL = ("KUHP baru", "KUHP lama", "UU LLAJ", "UU ITE", "UU KDRT", "UU Narkotika", "UU Tipikor")
 
@@ -154,13 +150,6 @@ class KnowledgeBase:
     def sim_classes(self, include_internasional: bool = False) -> List[Dict[str, Any]]:
         return [copy.deepcopy(g) for g in self._golongan
                 if include_internasional or g.get("jenis", "nasional") == "nasional"]
-
-    def sim_class(self, kelas: str) -> Optional[Dict[str, Any]]:
-        canon = self.resolve_sim_class(kelas) if kelas else None
-        for g in self._golongan:
-            if g["kelas"] == canon:
-                return copy.deepcopy(g)
-        return None
 
     def resolve_sim_class(self, text: Optional[str]) -> Optional[str]:
         if not text or not isinstance(text, str):
@@ -351,21 +340,6 @@ class KnowledgeBase:
         return out
 
 
-def _mtimes(data_dir: Path, config_path: Path) -> Tuple:
-    stamps = []
-    try:
-        for p in sorted(data_dir.iterdir()):
-            if p.suffix in (".yml", ".yaml"):
-                stamps.append((p.name, p.stat().st_mtime_ns))
-    except OSError:
-        pass
-    try:
-        stamps.append(("__config__", config_path.stat().st_mtime_ns))
-    except OSError:
-        stamps.append(("__config__", None))
-    return tuple(stamps)
-
-
 def load_kb(data_dir: Optional[os.PathLike] = None,
             config_path: Optional[os.PathLike] = None) -> KnowledgeBase:
     """Load (cached per paths) and validate the knowledge base.
@@ -376,25 +350,4 @@ def load_kb(data_dir: Optional[os.PathLike] = None,
     KnowledgeError.
     """
     d, c = loader.resolve_paths(data_dir, config_path)
-    key = (str(d), str(c))
-    stamp = _mtimes(d, c)
-    with loader._LOCK:
-        cached = loader._CACHE.get(key)
-        if cached is not None and cached[0] == stamp:
-            return cached[1]
-        try:
-            topics, config = loader.load_raw(d, c)
-        except KnowledgeError as exc:
-            if cached is not None:
-                log.error("knowledge reload failed, keeping previous version: %s", exc)
-                return cached[1]
-            raise
-        except Exception as exc:  # defensive: never leak a bare exception type
-            err = KnowledgeError(f"unexpected error while loading: {exc!r}", file=d)
-            if cached is not None:
-                log.error("knowledge reload failed, keeping previous version: %s", err)
-                return cached[1]
-            raise err from exc
-        kb = KnowledgeBase(topics, config, d, c)
-        loader._CACHE[key] = (stamp, kb)
-        return kb
+    return loader.load_cached(d, c, KnowledgeBase)

@@ -1,4 +1,5 @@
-"""Matrix client, sync loop and event dispatch for Ngobrol Kamtibmas.
+"""Matrix side of Ngobrol Kamtibmas: client, rooms, sending, permissions, the sync loop, and the
+hand-over of each new event to `on_event` (wired by the service to handlers.dispatch).
 
 Reliability model (exactly-once):
 - the access token and device id are stored and reused, so transaction ids (derived from the
@@ -12,119 +13,41 @@ import asyncio
 import collections
 import logging
 import time
-from dataclasses import dataclass, field
+from typing import Awaitable, Callable
 
 import aiohttp
 from nio import AsyncClient, AsyncClientConfig, LoginResponse, SyncError, SyncResponse
 
+from reports.vocabulary import DARURAT
+
 from . import formatting as fmt
 from .config import Config
-from .rasa_client import RasaClient
 from .state import BridgeState
+
+EventHandler = Callable[[str, dict, str], Awaitable[None]]  # (room id, event, room kind)
+ERROR_NOTICE = "Maaf, terjadi kendala di sistem kami. Silakan coba lagi sebentar lagi. " + DARURAT
 
 log = logging.getLogger("matrix_bridge")
 
-OPERATOR_COMMANDS = {"!terima", "!tangani", "!selesai", "!tolak", "!siaran", "!jawab", "!laporan"}
-
-
-@dataclass
-class Ctx:
-    """One incoming event being handled."""
-    bot: "KamtibmasBot"
-    room_id: str
-    event: dict
-    kind: str  # "dm" | "community" | "operator" | "announce"
-    _n: int = field(default=0)
-
-    @property
-    def sender(self) -> str:
-        return self.event["sender"]
-
-    @property
-    def event_id(self) -> str:
-        return self.event["event_id"]
-
-    @property
-    def content(self) -> dict:
-        return self.event.get("content") or {}
-
-    @property
-    def msgtype(self) -> str | None:
-        return self.content.get("msgtype")
-
-    def txn(self) -> str:
-        self._n += 1
-        return f"{self.event_id}|{self._n}"
-
-    @property
-    def thread_root(self) -> str | None:
-        rel = self.content.get("m.relates_to") or {}
-        if rel.get("rel_type") == "m.thread":
-            return rel.get("event_id")
-        return None
-
-    @property
-    def reply_to_event(self) -> str | None:
-        rel = self.content.get("m.relates_to") or {}
-        return (rel.get("m.in_reply_to") or {}).get("event_id")
-
-    async def reply(self, text: str, mention: bool | None = None) -> str | None:
-        """Reply as m.notice: threaded in group rooms, a plain reply in DMs."""
-        if self.event.get("type") == "m.reaction":
-            target = (self.content.get("m.relates_to") or {}).get("event_id")
-            return await self.bot.send(self.room_id, fmt.notice(text, reply_to=target), self.txn())
-        if self.kind == "dm":
-            content = fmt.notice(text, reply_to=self.event_id)
-        else:
-            content = fmt.notice(text, reply_to=self.event_id,
-                                 thread_root=self.thread_root or self.event_id,
-                                 mention=self.sender if (mention or mention is None and self.kind == "community") else None)
-        return await self.bot.send(self.room_id, content, self.txn())
-
-
-class FloodLimiter:
-    def __init__(self, limit: int, window_s: float, clock=time.monotonic):
-        self.limit, self.window, self.clock = limit, window_s, clock
-        self.hits: dict[str, collections.deque] = collections.defaultdict(collections.deque)
-
-    def allow(self, key: str) -> bool:
-        now = self.clock()
-        q = self.hits[key]
-        while q and now - q[0] > self.window:
-            q.popleft()
-        if len(q) >= self.limit:
-            return False
-        q.append(now)
-        return True
-
-
 class KamtibmasBot:
-    def __init__(self, cfg: Config, reports_store, state: BridgeState | None = None, clock=None):
+    def __init__(self, cfg: Config, state: BridgeState, on_event: EventHandler | None = None):
         self.cfg = cfg
-        self.store = reports_store
-        self.state = state or BridgeState(cfg.db_path)
-        self.clock = clock  # injectable wall clock for bulletins (callable -> aware datetime)
+        self.state = state  # sync token, access token, processed events, join times
+        self.on_event = on_event
         self.client: AsyncClient | None = None
-        self.http: aiohttp.ClientSession | None = None
-        self.rasa: RasaClient | None = None
         self.room_ids: dict[str, str] = {}       # alias -> room id
         self.room_kind: dict[str, str] = {}      # room id -> operator|announce|community
         self._pl_cache: dict[str, dict] = {}
-        self._outbox_wake = asyncio.Event()
-        self._stop = asyncio.Event()
-        self._tasks: list[asyncio.Task] = []
-        self.q_limiter = FloodLimiter(cfg.flood_questions, cfg.flood_window_s)
-        self.r_limiter = FloodLimiter(cfg.flood_reports, cfg.flood_report_window_s)
+        self.stopping = asyncio.Event()  # set by stop(): the sync loop ends
         self.synced = asyncio.Event()  # set after the first successful sync (tests/bench)
-        self.bulletins = None  # set by siaran.BulletinService
         self.handled_count = 0
 
     # ------------------------------------------------------------------ setup
     async def login(self) -> None:
         cfg = self.cfg
-        self.client = AsyncClient(cfg.homeserver, cfg.bot_user_id,
-                                  config=AsyncClientConfig(store_sync_tokens=False, encryption_enabled=False,
-                                                           request_timeout=cfg.sync_timeout_ms / 1000 + 30))
+        client_cfg = AsyncClientConfig(store_sync_tokens=False, encryption_enabled=False,
+                                       request_timeout=cfg.sync_timeout_ms / 1000 + 30)
+        self.client = AsyncClient(cfg.homeserver, cfg.bot_user_id, config=client_cfg)
         token, device = self.state.get("access_token"), self.state.get("device_id")
         if token and device:
             self.client.restore_login(cfg.bot_user_id, device, token)
@@ -134,7 +57,8 @@ class KamtibmasBot:
                 return
             log.warning("stored access token rejected; logging in again")
         if not cfg.bot_password:
-            raise RuntimeError("bot password unknown: run `python -m matrix_bridge.provision` or set MATRIX_BOT_PASSWORD")
+            raise RuntimeError("bot password unknown: run `python -m matrix_bridge.provision` or set "
+                               "MATRIX_BOT_PASSWORD")
         resp = await self.client.login(cfg.bot_password, device_name="kamtibmas-bridge")
         if not isinstance(resp, LoginResponse):
             raise RuntimeError(f"bot login failed: {resp}")
@@ -160,7 +84,8 @@ class KamtibmasBot:
         for alias, kind in spec:
             rid = await self.resolve_alias(alias)
             if not rid:
-                raise RuntimeError(f"room {cfg.alias(alias)} not found: run `python -m matrix_bridge.provision`")
+                raise RuntimeError(f"room {cfg.alias(alias)} not found: run "
+                                   "`python -m matrix_bridge.provision`")
             self.room_kind[rid] = kind
             joined = await self.client.join(rid)
             if not getattr(joined, "room_id", None):
@@ -177,21 +102,28 @@ class KamtibmasBot:
     def community_rooms(self) -> list[str]:
         return [r for r, k in self.room_kind.items() if k == "community"]
 
+    def room(self, room_id: str):
+        """nio's MatrixRoom (members, names) or None."""
+        return self.client.rooms.get(room_id) if self.client else None
+
+    async def event_content(self, room_id: str, event_id: str) -> dict:
+        """Content of one event ({} when it cannot be fetched)."""
+        resp = await self.client.room_get_event(room_id, event_id)
+        ev = getattr(resp, "event", None)
+        return (getattr(ev, "source", None) or {}).get("content") or {}
+
     async def start(self) -> None:
-        self.http = aiohttp.ClientSession()
-        self.rasa = RasaClient(self.http, self.cfg.rasa_url, self.cfg.rasa_timeout_s)
         await self.login()
         await self.setup_rooms()
 
+    def stop(self) -> None:
+        """Ask the sync loop to end (it finishes the batch it is handling)."""
+        self.stopping.set()
+
     async def close(self) -> None:
-        self._stop.set()
-        for t in self._tasks:
-            t.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self.stop()
         if self.client:
             await self.client.close()
-        if self.http:
-            await self.http.close()
 
     # ------------------------------------------------------------------ sending
     async def send(self, room_id: str, content: dict, txn_id: str | None = None,
@@ -199,7 +131,7 @@ class KamtibmasBot:
         """room_send with retries on connection loss (nio itself retries 429 / timeouts).
         A stable txn_id makes retries and post-crash re-sends idempotent."""
         delay = 0.5
-        for attempt in range(8):
+        for _attempt in range(8):
             try:
                 resp = await self.client.room_send(room_id, event_type, content, tx_id=txn_id)
             except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as e:
@@ -240,7 +172,7 @@ class KamtibmasBot:
         since = self.state.get("sync_token")
         first = True
         delay = 1.0
-        while not self._stop.is_set():
+        while not self.stopping.is_set():
             try:
                 resp = await self.client.sync(timeout=0 if first else self.cfg.sync_timeout_ms,
                                               since=since, full_state=first or None,
@@ -285,7 +217,8 @@ class KamtibmasBot:
             joined_ms = int(self.state.get(f"joined_ms:{room_id}", "0"))
             sources = [getattr(ev, "source", None) or {} for ev in info.timeline.events]
             if info.timeline.limited and info.timeline.prev_batch:
-                sources = await self._backfill(room_id, info.timeline.prev_batch, max(floor, joined_ms)) + sources
+                backfill = await self._backfill(room_id, info.timeline.prev_batch, max(floor, joined_ms))
+                sources = backfill + sources
             for src in sources:
                 etype, eid, sender = src.get("type"), src.get("event_id"), src.get("sender")
                 if not eid or not etype:
@@ -309,16 +242,17 @@ class KamtibmasBot:
         events we already processed or history older than the floor, so nothing is lost."""
         older: list[dict] = []
         while token and len(older) < cap:
+            types = ["m.room.message", "m.reaction", "m.room.encrypted"]
             resp = await self.client.room_messages(room_id, start=token, limit=100,
-                                                   message_filter={"types": ["m.room.message", "m.reaction",
-                                                                             "m.room.encrypted"]})
+                                                   message_filter={"types": types})
             chunk = getattr(resp, "chunk", None)
             if not chunk:
                 break
             stop = False
             for ev in chunk:  # newest first
                 src = getattr(ev, "source", None) or {}
-                if src.get("origin_server_ts", 0) < floor_ms or self.state.is_processed(src.get("event_id", "")):
+                too_old = src.get("origin_server_ts", 0) < floor_ms
+                if too_old or self.state.is_processed(src.get("event_id", "")):
                     stop = True
                     break
                 older.append(src)
@@ -337,8 +271,7 @@ class KamtibmasBot:
             except Exception:  # noqa: BLE001 - never crash the loop, never show a trace
                 log.exception("handler failed for %s", ev.get("event_id"))
                 try:
-                    await self.notice(room_id, "Maaf, terjadi kendala di sistem kami. Silakan coba lagi "
-                                      "sebentar lagi. " + fmt.DARURAT, txn_id=f"{ev['event_id']}|err",
+                    await self.notice(room_id, ERROR_NOTICE, txn_id=f"{ev['event_id']}|err",
                                       reply_to=ev["event_id"])
                 except Exception:  # noqa: BLE001
                     log.exception("could not send error notice")
@@ -355,28 +288,5 @@ class KamtibmasBot:
         return "community"
 
     async def handle_event(self, room_id: str, ev: dict) -> None:
-        from .handlers import dispatch
-        ctx = Ctx(self, room_id, ev, self.classify(room_id))
-        await dispatch(ctx)
-
-    # ------------------------------------------------------------------ outbox
-    def wake_outbox(self, *_args) -> None:
-        self._outbox_wake.set()
-
-    async def outbox_loop(self) -> None:
-        from .handlers.lapor import deliver_outbox
-        while not self._stop.is_set():
-            try:
-                await deliver_outbox(self)
-            except Exception:  # noqa: BLE001
-                log.exception("outbox delivery failed")
-            try:
-                await asyncio.wait_for(self._outbox_wake.wait(), self.cfg.outbox_interval_s)
-            except asyncio.TimeoutError:
-                pass
-            self._outbox_wake.clear()
-
-    def spawn(self, coro) -> asyncio.Task:
-        t = asyncio.create_task(coro)
-        self._tasks.append(t)
-        return t
+        if self.on_event is not None:
+            await self.on_event(room_id, ev, self.classify(room_id))

@@ -10,7 +10,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+import var_layout
 
 DEFAULT_BULLETIN_TIMES = {"pagi": "06:00", "siang": "12:00", "malam": "18:00"}
 
@@ -23,7 +23,7 @@ class Config:
     bot_password: str | None = None
     bot_display_name: str = "Kamtibmas Polres Batang"
     rasa_url: str = "http://127.0.0.1:5005"
-    state_dir: Path = REPO / "var" / "bridge"
+    state_dir: Path = var_layout.BRIDGE_DIR
     # Rooms (aliases without '#' and server part)
     operator_alias: str = "operator-polres"
     announce_alias: str = "siaran-kamtibmas"
@@ -105,7 +105,7 @@ def load_config(path: str | os.PathLike | None = None, **overrides) -> Config:
         prov = json.loads(cfg.provision_path.read_text())
         cfg.bot_password = prov.get("bot_password")
     if cfg.reports_token is None:
-        tok = REPO / "var" / "reports.token"
+        tok = var_layout.REPORTS_TOKEN
         if tok.exists():
             cfg.reports_token = tok.read_text().strip()
     return cfg

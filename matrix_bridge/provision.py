@@ -114,7 +114,7 @@ async def provision(cfg: Config, shared_secret: str, operators: list[str] | None
                     raise RuntimeError(f"create {alias} failed: {cr}")
                 changes.append(f"created room {alias} ({room_id})")
             else:
-                join = await bot.join(room_id)
+                await bot.join(room_id)
                 pl = await _state(bot, room_id, "m.room.power_levels") or {}
                 want_users = dict(pl.get("users") or {})
                 want_users.update(users_pl)
@@ -168,8 +168,10 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m matrix_bridge.provision")
     p.add_argument("--config", default=None)
     p.add_argument("--operator", action="append", help="dev operator localpart (default: operator)")
-    p.add_argument("--community", action="append", help="community room alias localpart (default: ojol-batang)")
-    p.add_argument("--synapse-dir", default=os.environ.get("SYNAPSE_DIR", str(synapse_ctl.REPO / "var" / "synapse")))
+    p.add_argument("--community", action="append",
+                   help="community room alias localpart (default: ojol-batang)")
+    p.add_argument("--synapse-dir",
+                   default=os.environ.get("SYNAPSE_DIR", str(synapse_ctl.REPO / "var" / "synapse")))
     a = p.parse_args(argv)
     import logging
     logging.getLogger("nio.responses").setLevel(logging.CRITICAL)  # noisy schema warnings

@@ -1,6 +1,6 @@
 """Bridge-local durable state (SQLite, var/bridge/bridge.db).
 
-Report data lives in reports.store (D2), not here. This holds what the bot needs to be
+Report data lives in reports.store, not here. This holds what the bot needs to be
 exactly-once and to remember conversations across restarts:
 - kv: sync token, access token / device id (reused so txn ids dedupe across restarts), join times;
 - processed: handled event ids (exactly-once on replay after a crash);
@@ -27,7 +27,8 @@ CREATE TABLE IF NOT EXISTS options (user_id TEXT NOT NULL, room_id TEXT NOT NULL
     updated REAL NOT NULL, PRIMARY KEY (user_id, room_id));
 CREATE TABLE IF NOT EXISTS relay (event_id TEXT PRIMARY KEY, room_id TEXT NOT NULL, sender TEXT,
     kind TEXT NOT NULL, origin_event TEXT, ts REAL NOT NULL);
-CREATE TABLE IF NOT EXISTS pending_jawab (user_id TEXT PRIMARY KEY, target_room TEXT NOT NULL, ts REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS pending_jawab (user_id TEXT PRIMARY KEY, target_room TEXT NOT NULL,
+    ts REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS bulletin_text (slot TEXT PRIMARY KEY, text TEXT NOT NULL, updated_by TEXT,
     updated REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS sent_bulletins (slot TEXT NOT NULL, date TEXT NOT NULL, sent_at REAL NOT NULL,
@@ -64,11 +65,8 @@ class BridgeState:
         return row[0] if row else default
 
     def set(self, key: str, value: str) -> None:
-        self._exec("INSERT INTO kv(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value",
-                   (key, value))
-
-    def delete(self, key: str) -> None:
-        self._exec("DELETE FROM kv WHERE key=?", (key,))
+        self._exec("INSERT INTO kv(key, value) VALUES(?, ?) "
+                   "ON CONFLICT(key) DO UPDATE SET value=excluded.value", (key, value))
 
     # exactly-once
     def is_processed(self, event_id: str) -> bool:
@@ -88,7 +86,8 @@ class BridgeState:
 
     def set_conv(self, user_id: str, room_id: str, state: dict) -> None:
         self._exec("INSERT INTO conv(user_id, room_id, state, updated) VALUES(?,?,?,?) "
-                   "ON CONFLICT(user_id, room_id) DO UPDATE SET state=excluded.state, updated=excluded.updated",
+                   "ON CONFLICT(user_id, room_id) DO UPDATE SET state=excluded.state, "
+                   "updated=excluded.updated",
                    (user_id, room_id, json.dumps(state, ensure_ascii=False), time.time()))
 
     def clear_conv(self, user_id: str, room_id: str) -> None:
@@ -96,7 +95,8 @@ class BridgeState:
 
     # numbered options
     def get_options(self, user_id: str, room_id: str, max_age_s: float = 3600) -> list[str] | None:
-        row = self._one("SELECT payloads, updated FROM options WHERE user_id=? AND room_id=?", (user_id, room_id))
+        row = self._one("SELECT payloads, updated FROM options WHERE user_id=? AND room_id=?",
+                        (user_id, room_id))
         if not row or time.time() - row[1] > max_age_s:
             return None
         return json.loads(row[0])
@@ -106,7 +106,8 @@ class BridgeState:
             self._exec("DELETE FROM options WHERE user_id=? AND room_id=?", (user_id, room_id))
             return
         self._exec("INSERT INTO options(user_id, room_id, payloads, updated) VALUES(?,?,?,?) "
-                   "ON CONFLICT(user_id, room_id) DO UPDATE SET payloads=excluded.payloads, updated=excluded.updated",
+                   "ON CONFLICT(user_id, room_id) DO UPDATE SET payloads=excluded.payloads, "
+                   "updated=excluded.updated",
                    (user_id, room_id, json.dumps(payloads, ensure_ascii=False), time.time()))
 
     # voice relay

@@ -73,6 +73,8 @@ def generate(directory: Path, server_name: str, port: int, profile: str = "dev",
     values = {"PORT": port, "BIND": bind}
     parts = [(TEMPLATES / "common.yaml").read_text()]
     parts.append((TEMPLATES / f"{profile}.yaml").read_text())
+    if os.environ.get("SYNAPSE_PUBLIC_BASEURL"):  # the edge's URL (deploy/caddy): clients use it
+        parts.append('public_baseurl: "%s"\n' % os.environ["SYNAPSE_PUBLIC_BASEURL"])
     if fed_port:
         cert, key = make_self_signed_cert(directory)
         values.update({"FED_PORT": fed_port, "CERT": cert, "KEY": key})

@@ -1,5 +1,6 @@
 """Structured incident reports (laporan) shared by the Matrix bridge and the web chat.
 
-`schema`, `store` and `outbox` use only the standard library and jsonschema (both venvs);
-`api`, `notify_web` and `service` need aiohttp (`.venv/bridge`). See reports/README.md.
+The vocabulary, kind matching, times, schema, texts, store and outbox use only the standard
+library and jsonschema (both venvs); `client` needs aiohttp (both venvs); `api` and `notify_web`
+run in `.venv/bridge`. See reports/README.md.
 """

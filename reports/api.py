@@ -15,7 +15,8 @@ from typing import Any, Awaitable, Callable, Dict, Optional, Union
 
 from aiohttp import web
 
-from . import config, schema
+from . import config, schema, vocabulary
+from . import outbox as outbox_mod
 from .notify_web import WebNotifier
 from .store import ReportNotFound, ReportStore, TransitionInvalid
 
@@ -23,8 +24,10 @@ logger = logging.getLogger(__name__)
 
 Callback = Optional[Callable[[Dict[str, Any]], Union[None, Awaitable[None]]]]
 
-STORE_KEY = web.AppKey("reports.store", ReportStore) if hasattr(web, "AppKey") else "reports.store"
-NOTIFIER_KEY = web.AppKey("reports.web_notifier", WebNotifier) if hasattr(web, "AppKey") else "reports.web_notifier"
+STORE_KEY = (web.AppKey("reports.store", ReportStore) if hasattr(web, "AppKey")
+             else "reports.store")
+NOTIFIER_KEY = (web.AppKey("reports.web_notifier", WebNotifier) if hasattr(web, "AppKey")
+                else "reports.web_notifier")
 
 
 def _json(status: int, body: Dict[str, Any]) -> web.Response:
@@ -90,8 +93,8 @@ def make_app(store: ReportStore, token: str, on_created: Callback = None, on_sta
     async def read_json(request: web.Request) -> Any:
         try:
             return await request.json(loads=json.loads)
-        except (ValueError, UnicodeDecodeError):
-            raise schema.ReportInvalid("laporan", "Data laporan harus berupa JSON yang valid.")
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise schema.ReportInvalid("laporan", "Data laporan harus berupa JSON yang valid.") from exc
 
     async def health(request: web.Request) -> web.Response:
         return _json(200, {"status": "ok"})
@@ -123,11 +126,11 @@ def make_app(store: ReportStore, token: str, on_created: Callback = None, on_sta
         except ValueError:
             return _err(400, "invalid", "Parameter limit/offset harus berupa angka.", field="limit")
         status, jenis, kanal = q.get("status"), q.get("jenis"), q.get("kanal")
-        if status and status not in schema.STATUS:
+        if status and status not in vocabulary.STATUS:
             return _err(400, "invalid", "Status tidak dikenal.", field="status")
-        if jenis and jenis not in schema.JENIS:
+        if jenis and jenis not in vocabulary.JENIS:
             return _err(400, "invalid", "Jenis kejadian tidak dikenal.", field="jenis")
-        if kanal and kanal not in schema.KANAL:
+        if kanal and kanal not in vocabulary.KANAL:
             return _err(400, "invalid", "Kanal tidak dikenal.", field="kanal")
         reports = await loop_run(store.list, status=status, jenis=jenis, kanal=kanal,
                                  pelapor=q.get("pelapor") or None, limit=limit, offset=offset)
@@ -161,7 +164,7 @@ def make_app(store: ReportStore, token: str, on_created: Callback = None, on_sta
             async def outbox_loop():
                 while True:
                     try:
-                        n = await loop_run(store.ingest_outbox, outbox)
+                        n = await loop_run(outbox_mod.ingest, store, outbox)
                         if n:
                             notifier.wake.set()
                     except asyncio.CancelledError:

@@ -18,11 +18,11 @@ import secrets
 from pathlib import Path
 from typing import Optional
 
-ROOT = Path(__file__).resolve().parents[1]
+import var_layout
 
 
 def token_file() -> Path:
-    return Path(os.environ.get("REPORTS_TOKEN_FILE") or ROOT / "var" / "reports.token")
+    return Path(os.environ.get("REPORTS_TOKEN_FILE") or var_layout.REPORTS_TOKEN)
 
 
 def load_token(create: bool = False) -> Optional[str]:
@@ -65,11 +65,12 @@ def api_url() -> str:
 
 
 def outbox_path() -> Path:
-    return Path(os.environ.get("REPORTS_OUTBOX") or ROOT / "var" / "reports-outbox.jsonl")
+    return Path(os.environ.get("REPORTS_OUTBOX") or var_layout.REPORTS_OUTBOX)
 
 
 def rasa_url() -> str:
-    return (os.environ.get("RASA_URL") or f"http://127.0.0.1:{os.environ.get('RASA_PORT') or 5005}").rstrip("/")
+    default = f"http://127.0.0.1:{os.environ.get('RASA_PORT') or 5005}"
+    return (os.environ.get("RASA_URL") or default).rstrip("/")
 
 
 def rasa_token() -> Optional[str]:

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
-from typing import Dict, Optional
+from typing import Optional
 from urllib.parse import quote
 
 import aiohttp
 
 from . import config
+from .backoff import Backoff, wait_woken
 
 logger = logging.getLogger(__name__)
 
@@ -58,28 +58,26 @@ class WebNotifier:
         self.token = token if token is not None else config.rasa_token()
         self.interval = interval
         self.wake = asyncio.Event()
-        self._next_try: Dict[str, float] = {}
+        self.backoff = Backoff()
 
     async def deliver_pending(self, session: aiohttp.ClientSession) -> int:
         loop = asyncio.get_running_loop()
         pending = await loop.run_in_executor(
             None, lambda: self.store.pending_notifications(target="pelapor", kanal="web"))
         sent = 0
-        now = time.monotonic()
         for n in pending:
-            if self._next_try.get(n["notif_id"], 0) > now:
+            if not self.backoff.due(n["notif_id"]):
                 continue
             ok = await notify_web(session, self.rasa_url, n["pelapor"], n["laporan_id"], n["status"],
                                   self.token)
             if ok:
                 await loop.run_in_executor(None, self.store.mark_notified, n["notif_id"])
-                self._next_try.pop(n["notif_id"], None)
+                self.backoff.succeeded(n["notif_id"])
                 sent += 1
             else:
                 await loop.run_in_executor(None, self.store.mark_failed, n["notif_id"],
                                            "rasa trigger_intent failed")
-                delay = min(300.0, 3.0 * (2 ** min(int(n.get("attempts") or 0), 7)))
-                self._next_try[n["notif_id"]] = time.monotonic() + delay
+                self.backoff.failed(n["notif_id"], n.get("attempts") or 0)
         return sent
 
     async def run(self) -> None:
@@ -91,11 +89,4 @@ class WebNotifier:
                     raise
                 except Exception:  # noqa: BLE001 - never let the loop die
                     logger.exception("web notification loop failed; retrying")
-                # asyncio.wait, not wait_for: on Python < 3.12 wait_for can swallow a cancellation
-                # that arrives while the event is being set, and the task would never stop.
-                waiter = asyncio.ensure_future(self.wake.wait())
-                try:
-                    await asyncio.wait({waiter}, timeout=self.interval)
-                finally:
-                    waiter.cancel()
-                self.wake.clear()
+                await wait_woken(self.wake, self.interval)

@@ -1,9 +1,12 @@
 """JSONL outbox for reports that could not reach the report API (standard library only).
 
 The Rasa action server appends one line per report (`append`) when the API is unreachable; the
-report service ingests the file on start and periodically (`ingest`, via
-`ReportStore.ingest_outbox`). Writers and the ingester serialise on an flock of `<path>.lock`.
-Line format: `{"v": 1, "antre": "<ISO time>", "payload": {new-report payload}}`.
+report service ingests the file on start and periodically (`ingest(store, path)`); `queued_for`
+counts a reporter's waiting reports. Writers and the ingester serialise on an flock of
+`<path>.lock`. This module is the only one that knows the line format:
+`{"v": 1, "antre": "<ISO time>", "payload": {new-report payload}}`.
+Import direction: the outbox uses a store (any object with `create`); the store does not know
+the outbox.
 """
 from __future__ import annotations
 
@@ -13,9 +16,10 @@ import logging
 import os
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Dict, Iterator
+from typing import Any, Dict, Iterator, Optional
 
 from . import schema
+from .times import iso_wib
 
 logger = logging.getLogger(__name__)
 
@@ -32,10 +36,37 @@ def _locked(path: Path) -> Iterator[None]:
         os.close(fd)
 
 
+def _line(payload: Dict[str, Any]) -> str:
+    return json.dumps({"v": 1, "antre": iso_wib(), "payload": payload}, ensure_ascii=False)
+
+
+def _payload_of(line: str) -> Any:
+    """The report payload of one line; raises ValueError when the line is not JSON."""
+    item = json.loads(line)
+    return item.get("payload", item) if isinstance(item, dict) else item
+
+
+def queued_for(path: os.PathLike | str, pelapor: str) -> int:
+    """How many reports of `pelapor` still wait in the outbox (0 when it cannot be read)."""
+    n = 0
+    try:
+        with open(path, encoding="utf-8") as fh:
+            for line in fh:
+                try:
+                    payload: Optional[Any] = _payload_of(line)
+                except ValueError:
+                    continue
+                if isinstance(payload, dict) and payload.get("pelapor") == pelapor:
+                    n += 1
+    except OSError:
+        return 0
+    return n
+
+
 def append(path: os.PathLike | str, payload: Dict[str, Any]) -> None:
     """Durably append one report payload (fsync before returning)."""
     path = Path(path)
-    line = json.dumps({"v": 1, "antre": schema.iso_wib(), "payload": payload}, ensure_ascii=False)
+    line = _line(payload)
     with _locked(path):
         fd = os.open(str(path), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         try:
@@ -45,8 +76,10 @@ def append(path: os.PathLike | str, payload: Dict[str, Any]) -> None:
             os.close(fd)
 
 
-def ingest(store, path: Path) -> int:
-    """Create every queued report in `store`; returns the number of newly created reports."""
+def ingest(store, path: os.PathLike | str) -> int:
+    """Create every queued report in `store` (a reports.store.ReportStore); returns the number of
+    newly created reports."""
+    path = Path(path)
     if not path.exists():
         return 0
     created_n = 0
@@ -60,8 +93,7 @@ def ingest(store, path: Path) -> int:
             if not line.strip():
                 continue
             try:
-                item = json.loads(line)
-                payload = item.get("payload", item) if isinstance(item, dict) else item
+                payload = _payload_of(line)
             except ValueError as exc:
                 rejected.append({"baris": line, "error": f"JSON tidak valid: {exc}"})
                 continue

@@ -1,4 +1,5 @@
-"""One schema for incident reports (laporan) from Matrix and from the web chat.
+"""One schema for incident reports (laporan) from Matrix and from the web chat: validation of new
+reports and status updates, status transitions, report ids and shared locations.
 
 Standard library + jsonschema only: imported by the Rasa action server (Python 3.10, jsonschema
 4.17) and by the Matrix bridge (Python 3.11, jsonschema 4.26). Everything a user reads is
@@ -9,43 +10,16 @@ from __future__ import annotations
 import copy
 import re
 import unicodedata
-from datetime import datetime, timedelta, timezone
-from typing import Any, Dict, Iterable, List, Optional, Tuple
+from datetime import datetime
+from typing import Any, Dict, List, Optional, Tuple
 
 import jsonschema
 
-# Asia/Jakarta (WIB) is UTC+7 all year (no daylight saving), so a fixed offset is exact and needs
-# no tz database.
-WIB = timezone(timedelta(hours=7), "WIB")
-
-JENIS: Dict[str, str] = {
-    "gangguan_kamtibmas": "Gangguan kamtibmas",
-    "kecelakaan_lalu_lintas": "Kecelakaan lalu lintas",
-    "bencana_alam": "Bencana alam",
-    "lainnya": "Lainnya",
-}
-# Kinds where a person may be in danger right now: the chat shows 110/112 first.
-JENIS_DARURAT = frozenset({"gangguan_kamtibmas", "kecelakaan_lalu_lintas", "bencana_alam"})
-
-STATUS: Dict[str, str] = {
-    "baru": "Baru",
-    "diterima": "Diterima",
-    "ditangani": "Sedang ditangani",
-    "selesai": "Selesai",
-    "ditolak": "Ditolak",
-}
-TRANSITIONS: Dict[str, frozenset] = {
-    "baru": frozenset({"diterima", "ditolak", "ditangani"}),
-    "diterima": frozenset({"ditangani", "ditolak", "selesai"}),
-    "ditangani": frozenset({"selesai", "ditolak"}),
-    "selesai": frozenset(),
-    "ditolak": frozenset(),
-}
-KANAL: Dict[str, str] = {"matrix": "Matrix (Ngobrol Kamtibmas)", "web": "Web chat (Chat Pak Polisi)"}
-LAMPIRAN_TIPE = ("foto", "suara", "video", "berkas")
+from .kinds import normalize_jenis
+from .times import parse_waktu
+from .vocabulary import JENIS, KANAL, LAMPIRAN_TIPE, STATUS, TRANSITIONS
 
 ID_RE = re.compile(r"\bLK-(\d{4})-(\d{6})\b", re.IGNORECASE)
-DARURAT = "Darurat? Telepon 110 atau 112."
 
 MAX_LOKASI = 300
 MAX_WAKTU = 120
@@ -142,103 +116,6 @@ class ReportInvalid(ValueError):
 
     def to_dict(self) -> Dict[str, str]:
         return {"error": "invalid", "field": self.field, "pesan": self.pesan}
-
-
-# --------------------------------------------------------------------------------------------
-# time
-def now_wib() -> datetime:
-    return datetime.now(WIB)
-
-
-def iso_wib(dt: Optional[datetime] = None) -> str:
-    return (dt or now_wib()).astimezone(WIB).isoformat(timespec="seconds")
-
-
-# "Right now" answers ("barusan", "sekarang", "baru saja terjadi", "masih berlangsung"), resolved
-# to the time of receipt. Anything else ("tadi malam", "kemarin pukul 21.00") stays text only:
-# guessing a time would put a wrong fact in the report.
-_SEKARANG_KATA = frozenset({"sekarang", "barusan", "baru", "sedang", "lagi", "masih", "saat",
-                            "detik", "berlangsung", "now", "tadi", "terjadi"})
-_PENGISI = frozenset({"saja", "aja", "ini", "juga", "pak", "bu", "kak", "min", "banget", "sekali",
-                      "ya", "kok", "nih", "deh", "kejadiannya", "kejadian"})
-
-
-def _is_sekarang(teks: str) -> bool:
-    core = [w for w in re.sub(r"[^\w\s]", " ", teks.lower()).split() if w not in _PENGISI]
-    return bool(core) and set(core) <= _SEKARANG_KATA and not set(core) <= {"terjadi", "saat", "lagi"}
-
-
-def parse_waktu(teks: str, now: Optional[datetime] = None) -> Optional[str]:
-    """ISO 8601 (any offset; naive = WIB) or a 'right now' word → ISO string in WIB, else None."""
-    t = teks.strip()
-    if not t:
-        return None
-    candidate = t[:-1] + "+00:00" if t.endswith(("Z", "z")) else t
-    try:
-        dt = datetime.fromisoformat(candidate)
-    except ValueError:
-        dt = None
-    if dt is not None:
-        if dt.tzinfo is None:
-            dt = dt.replace(tzinfo=WIB)
-        return iso_wib(dt)
-    if _is_sekarang(t):
-        return iso_wib(now)
-    return None
-
-
-# --------------------------------------------------------------------------------------------
-# kinds
-_JENIS_KATA: List[Tuple[str, Tuple[str, ...]]] = [
-    ("kecelakaan_lalu_lintas", (
-        "kecelakaan", "tabrakan", "bertabrakan", "laka", "lakalantas", "laka lantas", "lalu lintas",
-        "lalin", "ketabrak", "tertabrak", "nabrak", "menabrak", "ditabrak", "terguling", "terjatuh dari motor",
-        "tabrak lari", "serempetan", "keserempet",
-    )),
-    ("bencana_alam", (
-        "bencana", "banjir", "longsor", "gempa", "puting beliung", "angin kencang", "pohon tumbang",
-        "tsunami", "rob", "erupsi", "kekeringan", "tanah bergerak", "banjir bandang", "abrasi",
-    )),
-    ("gangguan_kamtibmas", (
-        "kamtibmas", "gangguan", "tawuran", "keributan", "ribut", "pencurian", "curi", "maling",
-        "begal", "perampokan", "rampok", "jambret", "copet", "perkelahian", "berkelahi", "pengeroyokan",
-        "dikeroyok", "penipuan", "tipu", "kerusuhan", "mabuk", "miras", "narkoba", "judi",
-        "penganiayaan", "kekerasan", "pembunuhan", "premanisme", "preman", "pemalakan", "palak",
-        "balap liar", "geng motor", "vandalisme", "pengrusakan", "perusakan", "orang mencurigakan",
-        "pelecehan", "kdrt", "ancaman", "diancam", "penculikan", "dicuri", "colong", "kemalingan",
-        "curanmor", "jambret", "rampas", "pemerasan", "pungli", "knalpot brong", "bully", "teror",
-        "ricuh", "geger", "onar", "mayat", "dipukul", "kehilangan motor", "sabung ayam",
-    )),
-    ("lainnya", ("lainnya", "lain-lain", "lain lain", "yang lain", "lain", "kebakaran", "terbakar",
-                 "orang hilang", "hilang", "tenggelam")),
-]
-
-
-def _norm_text(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text).lower()
-    text = text.replace("_", " ")
-    return re.sub(r"\s+", " ", re.sub(r"[^\w\s-]", " ", text)).strip()
-
-
-def normalize_jenis(text: Optional[str]) -> Optional[str]:
-    """Map free text or a canonical value to one of JENIS; None when nothing matches."""
-    if not text:
-        return None
-    raw = str(text).strip()
-    if raw in JENIS:
-        return raw
-    t = _norm_text(raw)
-    if not t:
-        return None
-    for key, label in JENIS.items():
-        if t == key.replace("_", " ") or t == label.lower():
-            return key
-    words = f" {t} "
-    for key, kata in _JENIS_KATA:
-        for k in kata:
-            if f" {k} " in words or (len(k) >= 5 and k in t):
-                return key
-    return None
 
 
 # --------------------------------------------------------------------------------------------
@@ -444,118 +321,3 @@ def find_ids(text: Optional[str]) -> List[str]:
         if rid not in seen:
             seen.append(rid)
     return seen
-
-
-# --------------------------------------------------------------------------------------------
-# display
-def jenis_label(jenis: Optional[str]) -> str:
-    return JENIS.get(jenis or "", jenis or "-")
-
-
-def status_label(status: Optional[str]) -> str:
-    return STATUS.get(status or "", status or "-")
-
-
-def _fmt_waktu(report: Dict[str, Any]) -> str:
-    teks = report.get("waktu") or "-"
-    iso = report.get("waktu_iso")
-    if iso and iso != teks:
-        try:
-            dt = datetime.fromisoformat(iso).astimezone(WIB)
-            return f"{teks} ({dt.strftime('%d-%m-%Y %H:%M')} WIB)"
-        except ValueError:
-            return teks
-    if iso:
-        try:
-            return datetime.fromisoformat(iso).astimezone(WIB).strftime("%d-%m-%Y %H:%M") + " WIB"
-        except ValueError:
-            pass
-    return teks
-
-
-def _fmt_lokasi(lokasi: Any) -> str:
-    if isinstance(lokasi, str):
-        return lokasi
-    if not isinstance(lokasi, dict):
-        return "-"
-    teks = lokasi.get("teks") or "-"
-    if lokasi.get("lat") is not None and lokasi.get("lon") is not None:
-        teks += f" (koordinat {lokasi['lat']:.5f}, {lokasi['lon']:.5f})"
-    return teks
-
-
-def _fmt_dibuat(report: Dict[str, Any]) -> str:
-    iso = report.get("dibuat")
-    if not iso:
-        return "-"
-    try:
-        return datetime.fromisoformat(iso).astimezone(WIB).strftime("%d-%m-%Y %H:%M") + " WIB"
-    except ValueError:
-        return iso
-
-
-def format_card(report: Dict[str, Any]) -> str:
-    """Indonesian card for the operator room."""
-    lampiran: Iterable = report.get("lampiran") or []
-    lampiran = list(lampiran)
-    pelapor = report.get("pelapor") or "-"
-    if report.get("pelapor_nama"):
-        pelapor = f"{report['pelapor_nama']} ({pelapor})"
-    lines = [
-        f"LAPORAN {report.get('id', '-')}",
-        f"Jenis: {jenis_label(report.get('jenis'))}",
-        f"Lokasi: {_fmt_lokasi(report.get('lokasi'))}",
-        f"Waktu kejadian: {_fmt_waktu(report)}",
-        f"Keterangan: {report.get('deskripsi') or '-'}",
-    ]
-    if lampiran:
-        jumlah: Dict[str, int] = {}
-        for item in lampiran:
-            tipe = (item.get("tipe") if isinstance(item, dict) else None) or "berkas"
-            jumlah[tipe] = jumlah.get(tipe, 0) + 1
-        lines.append("Lampiran: " + ", ".join(f"{n} {t}" for t, n in sorted(jumlah.items())))
-    lines += [
-        f"Pelapor: {pelapor}",
-        f"Kanal: {KANAL.get(report.get('kanal') or '', report.get('kanal') or '-')}",
-        f"Diterima sistem: {_fmt_dibuat(report)}",
-        f"Status: {status_label(report.get('status'))}",
-    ]
-    if report.get("status") == "ditolak" and report.get("alasan"):
-        lines.append(f"Alasan penolakan: {report['alasan']}")
-    if report.get("jenis") in JENIS_DARURAT:
-        lines.append("Prioritas: kemungkinan darurat, mohon segera ditindaklanjuti.")
-    return "\n".join(lines)
-
-
-def format_status_message(report: Dict[str, Any]) -> str:
-    """Indonesian message to the reporter about the report's current status."""
-    rid = report.get("id", "-")
-    jenis = f" ({jenis_label(report['jenis']).lower()})" if report.get("jenis") else ""
-    status = report.get("status")
-    if status == "baru":
-        body = (f"Laporan Anda{jenis} sudah tercatat dengan nomor {rid}. "
-                "Petugas kami akan menindaklanjuti.")
-    elif status == "diterima":
-        body = (f"Laporan Anda {rid}{jenis} sudah diterima petugas dan sedang dipelajari. "
-                "Terima kasih atas informasinya.")
-    elif status == "ditangani":
-        body = f"Laporan Anda {rid}{jenis} sedang ditangani oleh petugas kami."
-    elif status == "selesai":
-        body = (f"Laporan Anda {rid}{jenis} sudah selesai ditindaklanjuti. "
-                "Terima kasih telah membantu menjaga keamanan dan ketertiban.")
-    elif status == "ditolak":
-        alasan = report.get("alasan") or "tidak disebutkan"
-        body = (f"Mohon maaf, laporan Anda {rid}{jenis} tidak dapat kami tindak lanjuti. "
-                f"Alasan: {alasan}. Jika ada informasi tambahan, silakan kirim laporan baru.")
-    else:
-        body = f"Status laporan Anda {rid}: {status_label(status)}."
-    return f"{body}\n{DARURAT}"
-
-
-def format_status_line(report: Dict[str, Any]) -> str:
-    """One line per report for status lists: 'LK-2026-000001 (Kecelakaan lalu lintas): Diterima'."""
-    line = (f"{report.get('id', '-')} ({jenis_label(report.get('jenis'))}, {_fmt_dibuat(report)}): "
-            f"{status_label(report.get('status'))}")
-    if report.get("status") == "ditolak" and report.get("alasan"):
-        line += f" (alasan: {report['alasan']})"
-    return line

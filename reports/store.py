@@ -21,78 +21,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 
-from . import schema
-from .schema import ReportInvalid
+import var_layout
+
+from . import schema, texts
+from .db import SCHEMA_SQL, Cursor, integrity_errors, portable, row_to_report
+from .times import iso_wib
 
 logger = logging.getLogger(__name__)
 
-ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_DB = ROOT / "var" / "reports.db"
-DEFAULT_OUTBOX = ROOT / "var" / "reports-outbox.jsonl"
-
-_REPORT_COLUMNS = (
-    "id", "tahun", "nomor", "jenis", "lokasi_teks", "lat", "lon", "waktu", "waktu_iso", "deskripsi",
-    "lampiran", "kanal", "pelapor", "pelapor_nama", "ruang", "idempotency_key", "status", "alasan",
-    "ditangani_oleh", "operator_event_id", "dibuat", "diperbarui",
-)
-
-SCHEMA_SQL = [
-    """CREATE TABLE IF NOT EXISTS report_seq (
-        tahun INTEGER PRIMARY KEY,
-        terakhir INTEGER NOT NULL
-    )""",
-    """CREATE TABLE IF NOT EXISTS reports (
-        id TEXT PRIMARY KEY,
-        tahun INTEGER NOT NULL,
-        nomor INTEGER NOT NULL,
-        jenis TEXT NOT NULL,
-        lokasi_teks TEXT NOT NULL,
-        lat DOUBLE PRECISION,
-        lon DOUBLE PRECISION,
-        waktu TEXT NOT NULL,
-        waktu_iso TEXT,
-        deskripsi TEXT NOT NULL,
-        lampiran TEXT NOT NULL,
-        kanal TEXT NOT NULL,
-        pelapor TEXT NOT NULL,
-        pelapor_nama TEXT,
-        ruang TEXT,
-        idempotency_key TEXT NOT NULL UNIQUE,
-        status TEXT NOT NULL,
-        alasan TEXT,
-        ditangani_oleh TEXT,
-        operator_event_id TEXT,
-        dibuat TEXT NOT NULL,
-        diperbarui TEXT NOT NULL
-    )""",
-    "CREATE INDEX IF NOT EXISTS reports_pelapor ON reports (pelapor)",
-    "CREATE INDEX IF NOT EXISTS reports_status ON reports (status)",
-    "CREATE INDEX IF NOT EXISTS reports_opevent ON reports (operator_event_id)",
-    """CREATE TABLE IF NOT EXISTS report_history (
-        laporan_id TEXT NOT NULL REFERENCES reports(id),
-        urutan INTEGER NOT NULL,
-        status TEXT NOT NULL,
-        oleh TEXT,
-        alasan TEXT,
-        waktu TEXT NOT NULL,
-        PRIMARY KEY (laporan_id, urutan)
-    )""",
-    """CREATE TABLE IF NOT EXISTS notifications (
-        notif_id TEXT PRIMARY KEY,
-        laporan_id TEXT NOT NULL REFERENCES reports(id),
-        target TEXT NOT NULL,
-        kanal TEXT NOT NULL,
-        pelapor TEXT NOT NULL,
-        ruang TEXT,
-        status TEXT NOT NULL,
-        pesan TEXT NOT NULL,
-        dibuat TEXT NOT NULL,
-        terkirim TEXT,
-        attempts INTEGER NOT NULL DEFAULT 0,
-        last_error TEXT
-    )""",
-    "CREATE INDEX IF NOT EXISTS notifications_pending ON notifications (terkirim, target, kanal)",
-]
+DEFAULT_DB = var_layout.REPORTS_DB
 
 
 class ReportNotFound(LookupError):
@@ -110,7 +47,7 @@ class TransitionInvalid(ValueError):
 
 
 def _now_iso() -> str:
-    return schema.iso_wib()
+    return iso_wib()
 
 
 class ReportStore:
@@ -154,16 +91,16 @@ class ReportStore:
         self.close()
 
     def _sql(self, sql: str) -> str:
-        return sql.replace("?", "%s") if self._pg else sql
+        return portable(sql, self._pg)
 
     @contextmanager
-    def _tx(self) -> Iterator["_Cursor"]:
+    def _tx(self) -> Iterator[Cursor]:
         """One write transaction (SQLite: BEGIN IMMEDIATE, so concurrent writers queue up)."""
         with self._lock:
             if self._pg:
                 cur = self._conn.cursor()
                 try:
-                    yield _Cursor(self, cur)
+                    yield Cursor(cur, self._pg)
                     self._conn.commit()
                 except BaseException:
                     self._conn.rollback()
@@ -174,7 +111,7 @@ class ReportStore:
                 self._conn.execute("BEGIN IMMEDIATE")
                 cur = self._conn.cursor()
                 try:
-                    yield _Cursor(self, cur)
+                    yield Cursor(cur, self._pg)
                     self._conn.execute("COMMIT")
                 except BaseException:
                     self._conn.execute("ROLLBACK")
@@ -188,7 +125,7 @@ class ReportStore:
             try:
                 cur.execute(self._sql(sql), params)
                 cols = [d[0] for d in cur.description]
-                rows = [dict(zip(cols, row)) for row in cur.fetchall()]
+                rows = [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
                 if self._pg:
                     self._conn.commit()
                 return rows
@@ -243,11 +180,11 @@ class ReportStore:
                         "INSERT INTO report_history (laporan_id, urutan, status, oleh, alasan, waktu) "
                         "VALUES (?, 1, 'baru', ?, NULL, ?)", (rid, data["pelapor"], now))
                     report = self._get_in(cur, rid)
-                    self._enqueue(cur, report, "operator", schema.format_card(report), now)
+                    self._enqueue(cur, report, "operator", texts.format_card(report), now)
                     if notify_pelapor:
-                        self._enqueue(cur, report, "pelapor", schema.format_status_message(report), now)
+                        self._enqueue(cur, report, "pelapor", texts.format_status_message(report), now)
                     created = True
-        except _integrity_errors():
+        except integrity_errors():
             # a concurrent writer (other process) created the same key first
             existing = self._by_key(data["idempotency_key"])
             if existing:
@@ -257,17 +194,17 @@ class ReportStore:
 
     def _by_key(self, key: str) -> Optional[Dict[str, Any]]:
         rows = self._query("SELECT * FROM reports WHERE idempotency_key = ?", (key,))
-        return _row_to_report(rows[0]) if rows else None
+        return row_to_report(rows[0]) if rows else None
 
-    def _get_in(self, cur: "_Cursor", rid: str) -> Optional[Dict[str, Any]]:
+    def _get_in(self, cur: Cursor, rid: str) -> Optional[Dict[str, Any]]:
         cur.execute("SELECT * FROM reports WHERE id = ?", (rid,))
         row = cur.fetchone_dict()
-        return _row_to_report(row) if row else None
+        return row_to_report(row) if row else None
 
     def get(self, laporan_id: str) -> Optional[Dict[str, Any]]:
         rid = (laporan_id or "").strip().upper()
         rows = self._query("SELECT * FROM reports WHERE id = ?", (rid,))
-        return _row_to_report(rows[0]) if rows else None
+        return row_to_report(rows[0]) if rows else None
 
     def list(self, status: Optional[str] = None, jenis: Optional[str] = None,
              kanal: Optional[str] = None, pelapor: Optional[str] = None,
@@ -283,7 +220,7 @@ class ReportStore:
             sql += " WHERE " + " AND ".join(where)
         sql += " ORDER BY dibuat DESC, tahun DESC, nomor DESC LIMIT ? OFFSET ?"
         params += [max(1, min(int(limit), 500)), max(0, int(offset))]
-        return [_row_to_report(r) for r in self._query(sql, tuple(params))]
+        return [row_to_report(r) for r in self._query(sql, tuple(params))]
 
     def reports_for(self, pelapor: str, limit: int = 20) -> List[Dict[str, Any]]:
         return self.list(pelapor=pelapor, limit=limit)
@@ -330,7 +267,7 @@ class ReportStore:
                 params.append(oleh)
             cur.execute(f"UPDATE reports SET {', '.join(sets)} WHERE id = ?", (*params, rid))
             report = self._get_in(cur, rid)
-            self._enqueue(cur, report, "pelapor", schema.format_status_message(report), now)
+            self._enqueue(cur, report, "pelapor", texts.format_status_message(report), now)
         return report
 
     def set_operator_event(self, laporan_id: str, event_id: str) -> None:
@@ -343,16 +280,17 @@ class ReportStore:
 
     def find_by_operator_event(self, event_id: str) -> Optional[Dict[str, Any]]:
         rows = self._query("SELECT * FROM reports WHERE operator_event_id = ?", (event_id,))
-        return _row_to_report(rows[0]) if rows else None
+        return row_to_report(rows[0]) if rows else None
 
     # ---------------------------------------------------------------- notifications
-    def _enqueue(self, cur: "_Cursor", report: Dict[str, Any], target: str, pesan: str, now: str) -> str:
+    def _enqueue(self, cur: Cursor, report: Dict[str, Any], target: str, pesan: str, now: str) -> str:
         cur.execute("SELECT COUNT(*) FROM notifications WHERE laporan_id = ?", (report["id"],))
         n = cur.fetchone()[0] + 1
         notif_id = f"{report['id']}#{n}"
         cur.execute(
             "INSERT INTO notifications (notif_id, laporan_id, target, kanal, pelapor, ruang, status, "
-            "pesan, dibuat, terkirim, attempts, last_error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, 0, NULL)",
+            "pesan, dibuat, terkirim, attempts, last_error) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, 0, NULL)",
             (notif_id, report["id"], target, report["kanal"], report["pelapor"], report.get("ruang"),
              report["status"], pesan, now))
         return notif_id
@@ -384,85 +322,6 @@ class ReportStore:
             cur.execute("UPDATE notifications SET attempts = attempts + 1, last_error = ? "
                         "WHERE notif_id = ?", (str(error)[:500], notif_id))
 
-    # ---------------------------------------------------------------- outbox ingestion
-    def ingest_outbox(self, path: Optional[os.PathLike | str] = None) -> int:
-        """Create the reports queued in a JSONL outbox (written by actions/lapor.py while the API
-        was unreachable). Idempotent (the lines carry idempotency keys). Lines that fail validation
-        move to `<path>.rejected`; lines that fail for other reasons stay. Returns how many new
-        reports were created."""
-        from . import outbox
-
-        return outbox.ingest(self, Path(path) if path else DEFAULT_OUTBOX)
-
-
-class _Cursor:
-    """Cursor wrapper: portable placeholders and dict rows."""
-
-    def __init__(self, store: ReportStore, cur):
-        self._store = store
-        self._cur = cur
-
-    def execute(self, sql: str, params: Tuple = ()) -> None:
-        self._cur.execute(self._store._sql(sql), params)
-
-    def fetchone(self):
-        return self._cur.fetchone()
-
-    def fetchone_dict(self) -> Optional[Dict[str, Any]]:
-        row = self._cur.fetchone()
-        if row is None:
-            return None
-        cols = [d[0] for d in self._cur.description]
-        return dict(zip(cols, row))
-
-    @property
-    def rowcount(self) -> int:
-        return self._cur.rowcount
-
-
-def _integrity_errors() -> tuple:
-    errs: List[type] = [sqlite3.IntegrityError]
-    try:
-        import psycopg2  # type: ignore
-
-        errs.append(psycopg2.IntegrityError)
-    except ImportError:
-        pass
-    return tuple(errs)
-
-
-def _row_to_report(row: Dict[str, Any]) -> Dict[str, Any]:
-    lokasi: Dict[str, Any] = {"teks": row["lokasi_teks"]}
-    if row.get("lat") is not None and row.get("lon") is not None:
-        lokasi["lat"] = float(row["lat"])
-        lokasi["lon"] = float(row["lon"])
-    try:
-        lampiran = json.loads(row.get("lampiran") or "[]")
-    except ValueError:
-        lampiran = []
-    return {
-        "id": row["id"],
-        "jenis": row["jenis"],
-        "jenis_label": schema.jenis_label(row["jenis"]),
-        "lokasi": lokasi,
-        "waktu": row["waktu"],
-        "waktu_iso": row.get("waktu_iso"),
-        "deskripsi": row["deskripsi"],
-        "lampiran": lampiran,
-        "kanal": row["kanal"],
-        "pelapor": row["pelapor"],
-        "pelapor_nama": row.get("pelapor_nama"),
-        "ruang": row.get("ruang"),
-        "idempotency_key": row["idempotency_key"],
-        "status": row["status"],
-        "status_label": schema.status_label(row["status"]),
-        "alasan": row.get("alasan"),
-        "ditangani_oleh": row.get("ditangani_oleh"),
-        "operator_event_id": row.get("operator_event_id"),
-        "dibuat": row["dibuat"],
-        "diperbarui": row["diperbarui"],
-    }
-
 
 def open_store(url: Optional[str] = None) -> ReportStore:
     """Open the store named by `url` or REPORTS_DB_URL: `sqlite:///abs/path.db`, a plain file
@@ -476,7 +335,7 @@ def open_store(url: Optional[str] = None) -> ReportStore:
         return ReportStore(_pg_dsn=url)
     if url.startswith("sqlite:///"):
         return ReportStore(url[len("sqlite:///"):] if url.startswith("sqlite:////") else
-                           ROOT / url[len("sqlite:///"):])
+                           var_layout.ROOT / url[len("sqlite:///"):])
     if url.startswith("sqlite://"):
         raise ValueError("use sqlite:///relative.db or sqlite:////absolute.db")
     return ReportStore(url or None)

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """`make bench`: latency, throughput and memory of the assistant, measured in one run against
 real servers started here (Rasa + action server on free ports, SQLite tracker store).
-Writes out/bench/assistant.json. Numbers on shared 2-core machines are noisy: compare the
+Writes out/bench/assistant.json (and, via bench_matrix.py / bench_edge.py with the same Rasa,
+out/bench/matrix.json and out/bench/edge.json). Numbers on shared 2-core machines are noisy: compare the
 ratios inside one run rather than absolute values across runs."""
 from __future__ import annotations
 
@@ -18,8 +19,7 @@ from pathlib import Path
 
 import requests
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import servers  # noqa: E402
+from scripts import servers
 
 QUESTIONS = ["berapa biaya bikin sim c baru", "syarat skck apa aja", "nomor darurat polisi",
              "pasal pencurian motor", "halo min", "berapa gaji kapolres"]
@@ -68,7 +68,7 @@ def main() -> None:
         result["startup_to_ready_s"] = round(time.perf_counter() - t, 1)
         s = requests.Session()
         print("==> /model/parse latency", flush=True)
-        result["parse"] = timed(lambda i: s.post(f"{rasa}/model/parse",
+        result["parse"] = timed(lambda i: s.post(servers.with_token(f"{rasa}/model/parse"),
                                                  json={"text": QUESTIONS[i % len(QUESTIONS)]}), 100)
         print("==> REST webhook latency (sequential, through the action server)", flush=True)
         result["webhook_sequential"] = timed(lambda i: s.post(
@@ -86,11 +86,14 @@ def main() -> None:
         result["ratios"] = {
             "webhook_p50_over_parse_p50": round(result["webhook_sequential"]["p50_ms"]
                                                 / result["parse"]["p50_ms"], 2)}
-        matrix_bench = servers.ROOT / "scripts" / "bench_matrix.py"
-        if matrix_bench.exists():  # needs this Rasa for the question -> reply latency in a room
+        if (servers.ROOT / "scripts" / "bench_matrix.py").exists():  # uses this Rasa for Q&A latency
             print("==> Matrix: reply latency in a room, bulletin fan-out to 100 rooms", flush=True)
-            subprocess.run([str(servers.VENV / "bridge" / "bin" / "python"), str(matrix_bench)],
-                           cwd=servers.ROOT, env={**os.environ, "RASA_URL": rasa}, check=False)
+            subprocess.run([str(servers.VENV / "bridge" / "bin" / "python"), "-m", "scripts.bench_matrix"],
+                           cwd=servers.ROOT, env={**os.environ, "RASA_URL": rasa,
+                                                  "RASA_TOKEN": servers.rasa_token()}, check=False)
+        print("==> edge: socket.io through the edge vs direct, edge memory", flush=True)
+        subprocess.run([sys.executable, "-m", "scripts.bench_edge"], cwd=servers.ROOT,
+                       env={**os.environ, "RASA_URL": rasa, "RASA_TOKEN": servers.rasa_token()}, check=False)
         last = servers.ROOT / "models" / "last-train.json"
         if last.exists():
             result["last_training"] = json.loads(last.read_text())

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Matrix benchmarks (run with .venv/bridge/bin/python scripts/bench_matrix.py [--n 50]):
+"""Matrix benchmarks (from the repository root: .venv/bridge/bin/python -m scripts.bench_matrix [--n 50]):
 
 - question -> reply latency in a community room, p50/p95 over N: through Rasa (when RASA_URL is
   set and answers) and the bridge-only command path (`!status`, no Rasa), each measured from the
@@ -25,13 +25,11 @@ import time
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests" / "matrix"))
-
-from matrix_bridge import synapse_ctl  # noqa: E402
-from matrix_bridge.config import Config  # noqa: E402
-from mx_support import MxUser, free_port  # noqa: E402
+from devtools.matrix_user import MxUser
+from devtools.net import free_port
+from matrix_bridge import synapse_ctl
+from matrix_bridge.config import Config
+from var_layout import ROOT
 
 
 def pct(values: list[float], p: float) -> float:
@@ -44,7 +42,8 @@ def rasa_ok(url: str | None) -> bool:
     if not url:
         return False
     try:
-        with urllib.request.urlopen(url.rstrip("/") + "/status", timeout=5) as r:
+        token = os.environ.get("RASA_TOKEN", "")  # bench.py passes its Rasa's --auth-token
+        with urllib.request.urlopen(url.rstrip("/") + f"/status?token={token}", timeout=5) as r:
             return r.status == 200
     except OSError:
         return False
@@ -76,7 +75,8 @@ async def bench(n: int, rooms: int, rasa_url: str | None) -> dict:
         cfg = Config(homeserver=url, server_name="polres.localhost", state_dir=tmp / "bridge",
                      reports_port=free_port(), reports_token="bench-token-0123456789abcdef",
                      rasa_url=rasa_url or "http://127.0.0.1:9", flood_questions=10_000)
-        rec = await provision(cfg, secret, operators=["operator"], community=["ojol-batang"], log=lambda *_: None)
+        rec = await provision(cfg, secret, operators=["operator"], community=["ojol-batang"],
+                              log=lambda *_: None)
         cfg.bot_password = rec["bot_password"]
         svc = BridgeService(cfg, store=open_store(f"sqlite:///{tmp / 'reports.db'}"), scheduler=False)
         await svc.start()
@@ -93,8 +93,9 @@ async def bench(n: int, rooms: int, rasa_url: str | None) -> dict:
                                       "mean": round(statistics.mean(lat), 1)}
         # Through Rasa
         if rasa_ok(rasa_url):
-            questions = ["berapa biaya SIM C baru?", "apa syarat membuat SKCK?", "nomor darurat polisi berapa?",
-                         "cara perpanjang SIM A?", "apa itu tilang elektronik?"]
+            questions = ["berapa biaya SIM C baru?", "apa syarat membuat SKCK?",
+                         "nomor darurat polisi berapa?", "cara perpanjang SIM A?",
+                         "apa itu tilang elektronik?"]
             mention = {"m.mentions": {"user_ids": [bot_id]}}
             await roundtrip(u, ojol, bot_id, f"{bot_id}: halo", mention)  # warm-up
             lat = [await roundtrip(u, ojol, bot_id, f"{bot_id}: {questions[i % len(questions)]}", mention)
@@ -118,7 +119,7 @@ async def bench(n: int, rooms: int, rasa_url: str | None) -> dict:
         await u.pump(0)
         m = u.mark()
         t0 = time.perf_counter()
-        ok = await svc.bot.bulletins.fan_out("📢 Siaran uji fan-out", room_ids, "bench-fanout")
+        ok = await svc.bulletins.fan_out("📢 Siaran uji fan-out", room_ids, "bench-fanout")
         t_sent = time.perf_counter() - t0
         seen: set[str] = set()
         while len(seen) < rooms and time.perf_counter() - t0 < 120:

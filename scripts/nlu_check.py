@@ -7,7 +7,9 @@ Names FILE and LINE for every problem:
          intent in the wrong topic file (data/nlu/sim.yml holds sim_* only),
          entity annotated in data but not declared in the domain,
          domain entity without any annotated example, domain intent without examples,
-         refusal-guard rule that fires on a non-refusal training example, broken guard file.
+         refusal-guard rule that fires on a non-refusal training example, broken guard file,
+         domain intent missing from the intent table (actions/intents.yml), or a table row
+         for an intent the domain does not declare.
   WARN   examples that become equal after normalising slang (gmn = gimana) across intents.
 Exit status 1 when there is any ERROR.
 
@@ -23,13 +25,13 @@ from typing import Dict, List, Set
 
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "scripts"))
+from scripts.nlu_trainingdata import TOPICS, normalise, read_dir
 
-from nlu_trainingdata import TOPICS, normalise, read_dir  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 MIN_EXAMPLES = 10
+# One row per intent (what it answers, its title, subject and attribute).
+TABLE_FILE = ROOT / "actions" / "intents.yml"
 # Declared in the domain but filled by the system, never typed by users.
 INTENTS_WITHOUT_NLU = {"lapor_pembaruan_status", "nlu_fallback"}
 ENTITIES_WITHOUT_NLU = {"status_laporan"}
@@ -52,9 +54,48 @@ def domain_names(domain_dir: Path):
     return intents, entities
 
 
-def run_checks(data_dir: Path, domain_dir: Path, guard_file: Path = None) -> List[str]:
+def intent_lines(domain_dir: Path) -> Dict[str, tuple]:
+    """{intent: (domain file, line)} of each intent declaration."""
+    found: Dict[str, tuple] = {}
+    paths = [domain_dir] if domain_dir.is_file() else sorted(domain_dir.glob("*.yml"))
+    for path in paths:
+        in_intents = False
+        for no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if not line.startswith((" ", "-", "#")) and line.strip():
+                in_intents = line.startswith("intents:")
+                continue
+            stripped = line.strip()
+            if in_intents and stripped.startswith("- "):
+                name = stripped[2:].split(":")[0].strip()
+                found.setdefault(name, (str(path), no))
+    return found
+
+
+def table_problems(domain_dir: Path, table_file: Path) -> List[str]:
+    """Domain intents missing from the intent table, and table rows the domain lacks."""
+    problems: List[str] = []
+    if not table_file.exists():
+        return [f"ERROR {table_file}:0: tabel intent tidak ditemukan"]
+    rows = (yaml.safe_load(table_file.read_text(encoding="utf-8")) or {}).get("intents") or {}
+    declared = intent_lines(domain_dir)
+    for name, (f, line) in sorted(declared.items()):
+        if name not in rows:
+            problems.append(f"ERROR {f}:{line}: intent '{name}' belum ada di tabel intent "
+                            f"{table_file.name} (topik, entry/aksi, judul, atribut)")
+    text = table_file.read_text(encoding="utf-8").splitlines()
+    for name in sorted(set(rows) - set(declared)):
+        line = next((i for i, t in enumerate(text, 1) if t.strip().startswith(f"{name}:")), 0)
+        problems.append(f"ERROR {table_file}:{line}: intent '{name}' ada di tabel tetapi tidak "
+                        f"dideklarasikan di domain ({domain_dir})")
+    return problems
+
+
+def run_checks(data_dir: Path, domain_dir: Path, guard_file: Path = None,
+               table_file: Path = None) -> List[str]:
     """Returns the list of problems, each 'LEVEL file:line: message'."""
     problems: List[str] = []
+    if domain_dir.exists():
+        problems += table_problems(domain_dir, table_file or TABLE_FILE)
 
     def err(ex_file, line, msg):
         problems.append(f"ERROR {ex_file}:{line}: {msg}")
@@ -124,7 +165,7 @@ def run_checks(data_dir: Path, domain_dir: Path, guard_file: Path = None) -> Lis
     dom_intents, dom_entities = domain_names(domain_dir)
     used: Dict[str, object] = {}
     for e in intents:
-        for ent, text, value in e.entities:
+        for ent, text, _value in e.entities:
             if not ent:
                 err(e.file, e.line, f"anotasi entitas '{text}' tanpa nama entitas")
                 continue
@@ -171,8 +212,10 @@ def main(argv=None) -> int:
     ap.add_argument("--data", default=str(ROOT / "data" / "nlu"))
     ap.add_argument("--domain", default=str(ROOT / "rasa_project" / "domain"))
     ap.add_argument("--guard", default=None)
+    ap.add_argument("--table", default=str(TABLE_FILE))
     args = ap.parse_args(argv)
-    problems = run_checks(Path(args.data), Path(args.domain), Path(args.guard) if args.guard else None)
+    problems = run_checks(Path(args.data), Path(args.domain), Path(args.guard) if args.guard else None,
+                          Path(args.table))
     errors = [p for p in problems if p.startswith("ERROR")]
     for p in problems:
         print(p.replace(str(ROOT) + "/", ""))

@@ -12,6 +12,8 @@ Writes out/eval/<UTC timestamp>/:
   misclassified.yml    hold-out messages predicted wrongly (expected, predicted, confidence)
   comparison.md        what improved / broke since the previous report
   report.md            human summary (numbers, thresholds, comparison, errors)
+  conversation.json    dialogue and fact results per item (tests/nlu/dialogues.yml, facts.yml;
+                       scripts/nlu_dialogues.py): pass rates, per-pattern breakdown, failures
 and out/eval/holdout-latest.json (same numbers as metrics.json, without per-message rows).
 Exit status: 0, or 1 with --strict when a quality threshold is not met.
 """
@@ -31,16 +33,18 @@ from typing import Dict, List, Optional
 
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "scripts"))
+from scripts import nlu_dialogues
+from scripts.nlu_metrics import THRESHOLDS, failures, misclassified, predict_all, summarise
+from scripts.nlu_trainingdata import load_yaml_examples
 
-from nlu_metrics import THRESHOLDS, failures, misclassified, predict_all, summarise  # noqa: E402
-from nlu_trainingdata import load_yaml_examples  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def server_up(url: str) -> bool:
     try:
-        with urllib.request.urlopen(url.rstrip("/") + "/status", timeout=5) as r:
+        from scripts.servers import with_token
+
+        with urllib.request.urlopen(with_token(url.rstrip("/") + "/status"), timeout=30) as r:
             return r.status == 200
     except Exception:
         return False
@@ -99,8 +103,9 @@ def previous_report(out_root: Path, current: Path) -> Optional[Path]:
 def compare(prev: dict, cur: dict) -> List[str]:
     lines = []
     for key in ("topic_accuracy", "intent_accuracy", "refusal_recall", "false_refusal_rate",
-                "fallback_rate"):
-        a, b = prev["summary"].get(key), cur["summary"].get(key)
+                "fallback_rate", "dialogue_pass_rate", "fact_pass_rate"):
+        a = prev["summary"].get(key, (prev.get("conversation") or {}).get(key))
+        b = cur["summary"].get(key, (cur.get("conversation") or {}).get(key))
         if a is None or b is None:
             continue
         better = b < a if key in ("false_refusal_rate", "fallback_rate") else b > a
@@ -131,7 +136,7 @@ def compare(prev: dict, cur: dict) -> List[str]:
 
 
 def write_report(rows: List[dict], out_root: Path, holdout: Path, rasa_url: str,
-                 stamp: Optional[str] = None) -> Path:
+                 stamp: Optional[str] = None, conversation: Optional[dict] = None) -> Path:
     stamp = stamp or dt.datetime.utcnow().strftime("%Y%m%dT%H%M%SZ")
     out = out_root / stamp
     out.mkdir(parents=True, exist_ok=True)
@@ -145,8 +150,13 @@ def write_report(rows: List[dict], out_root: Path, holdout: Path, rasa_url: str,
         "summary": summary,
         "failures": failures(summary),
         "per_intent": per_intent(rows),
+        "conversation": (conversation or {}).get("summary"),
+        "conversation_thresholds": nlu_dialogues.THRESHOLDS if conversation else None,
         "misclassified": wrong,
     }
+    if conversation:
+        metrics["failures"] += nlu_dialogues.failures(conversation["summary"])
+        (out / "conversation.json").write_text(json.dumps(conversation, indent=1, ensure_ascii=False))
     (out / "metrics.json").write_text(json.dumps(metrics, indent=1, ensure_ascii=False))
     with open(out / "per_intent.csv", "w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
@@ -168,7 +178,12 @@ def write_report(rows: List[dict], out_root: Path, holdout: Path, rasa_url: str,
     report += [f"- {k}: {v}" for k, v in summary.items()]
     report += ["", "Thresholds: " + json.dumps(THRESHOLDS),
                "Result: " + ("; ".join(metrics["failures"]) if metrics["failures"] else "all met"),
-               ""] + comp + ["", f"## Misclassified ({len(wrong)})"]
+               ""]
+    if conversation:
+        report += ["## Conversations (tests/nlu/dialogues.yml, facts.yml)", ""]
+        report += nlu_dialogues.report_lines(conversation["summary"], conversation["dialogues"],
+                                             conversation["facts"]) + [""]
+    report += comp + ["", f"## Misclassified ({len(wrong)})"]
     report += [f"- [{r['expected']} -> {r['predicted']} {r['confidence']:.2f}] {r['text']}"
                for r in wrong]
     (out / "report.md").write_text("\n".join(report) + "\n", encoding="utf-8")
@@ -185,6 +200,10 @@ def main(argv=None) -> int:
     ap.add_argument("--out", default=str(ROOT / "out" / "eval"))
     ap.add_argument("--no-start", action="store_true", help="fail instead of starting a server")
     ap.add_argument("--strict", action="store_true", help="exit 1 when a threshold is not met")
+    ap.add_argument("--dialogues", default=str(nlu_dialogues.DIALOGUES))
+    ap.add_argument("--facts", default=str(nlu_dialogues.FACTS))
+    ap.add_argument("--no-conversations", action="store_true",
+                    help="only the hold-out (skip the dialogue and fact sets)")
     args = ap.parse_args(argv)
 
     holdout = Path(args.holdout)
@@ -200,16 +219,23 @@ def main(argv=None) -> int:
             return 2
         state = Path(tempfile.mkdtemp(prefix="nlu-eval-")) / "servers.json"
         print(f"No Rasa server at {url}; starting one (about 2 minutes) ...", flush=True)
-        subprocess.run([sys.executable, str(ROOT / "scripts" / "servers.py"), "up", str(state)],
+        subprocess.run([sys.executable, "-m", "scripts.servers", "up", str(state)],
                        check=True, cwd=ROOT)
         url = json.loads(state.read_text())["RASA_URL"]
+        os.environ["RASA_TOKEN"] = json.loads(state.read_text())["RASA_TOKEN"]  # that server's token
+    conversation = None
     try:
         rows = predict_all(url, examples)
+        if not args.no_conversations:
+            drows = nlu_dialogues.run_dialogues(url, nlu_dialogues.load(Path(args.dialogues), "dialogues"))
+            frows = nlu_dialogues.run_facts(url, nlu_dialogues.load(Path(args.facts), "facts"))
+            conversation = {"summary": nlu_dialogues.summarise(drows, frows),
+                            "dialogues": drows, "facts": frows}
     finally:
         if state is not None:
-            subprocess.run([sys.executable, str(ROOT / "scripts" / "servers.py"), "down", str(state)],
+            subprocess.run([sys.executable, "-m", "scripts.servers", "down", str(state)],
                            cwd=ROOT)
-    out = write_report(rows, Path(args.out), holdout, url)
+    out = write_report(rows, Path(args.out), holdout, url, conversation=conversation)
     print((out / "report.md").read_text(encoding="utf-8"))
     print(f"Report: {out}")
     metrics = json.loads((out / "metrics.json").read_text())

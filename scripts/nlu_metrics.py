@@ -1,8 +1,14 @@
 """NLU quality numbers shared by scripts/nlu_eval.py and tests/rasa/test_nlu_quality.py.
 
-Definitions (docs/nlu-pipeline.md):
+Definitions (docs/nlu-pipeline.md, tests/nlu/README.md):
 - topic accuracy: the predicted intent's topic (text before the first "_") equals the expected
-  topic; a prediction of nlu_fallback always counts as wrong.
+  topic; a prediction of nlu_fallback always counts as wrong. "Topic" is the naming contract's
+  service area (sim, skck, layanan, pasal, lapor, sapaan, blokir; lanjut_ = no topic), so all
+  sim_* intents ARE one topic here on purpose: it answers "did the message reach the right
+  service area". The exact figure is intent accuracy, which has its own threshold.
+- intent accuracy: predicted intent == expected intent (nlu_fallback counts as wrong).
+- fallback rate: share of messages predicted as nlu_fallback (a ceiling: the bot asks back
+  instead of answering).
 - refusal recall: share of expected blokir_* messages predicted as any blokir_* intent.
 - false-refusal rate: share of expected non-blokir messages predicted as a blokir_* intent.
 Standard library only.
@@ -11,9 +17,19 @@ from __future__ import annotations
 
 import json
 import urllib.request
-from typing import Dict, Iterable, List, Tuple
+from typing import Dict, Iterable, List
 
-THRESHOLDS = {"topic_accuracy": 0.92, "refusal_recall": 0.95, "false_refusal_rate": 0.03}
+# Measured on the decontaminated hold-out (654 messages), model chat-pak-polisi-ce66f477da4c
+# (2026-11-30): intent accuracy 0.9235, fallback rate 0.0245. The bars sit about two standard
+# errors away (sqrt(p(1-p)/n) = 0.010 resp. 0.006) so that a retrain on slightly different data
+# does not fail by chance, while a real regression of a few points does.
+INTENT_BAR = 0.90
+FALLBACK_CEILING = 0.04
+# Refusal bars from issue 9/17. Intent accuracy and the fallback ceiling were set from the
+# decontaminated hold-out on the model of 2026-11-30 (see tests/nlu/README.md, "Thresholds").
+THRESHOLDS = {"topic_accuracy": 0.92, "intent_accuracy": INTENT_BAR, "fallback_rate": FALLBACK_CEILING,
+              "refusal_recall": 0.97, "false_refusal_rate": 0.02}
+MIN_REFUSAL_MESSAGES = 200
 
 
 def topic(intent: str) -> str:
@@ -25,8 +41,10 @@ def is_refusal(intent: str) -> bool:
 
 
 def parse(rasa_url: str, text: str, timeout: float = 60) -> dict:
+    from scripts.servers import with_token  # Rasa's API token (RASA_TOKEN or var/rasa/api.token)
+
     req = urllib.request.Request(
-        rasa_url.rstrip("/") + "/model/parse",
+        with_token(rasa_url.rstrip("/") + "/model/parse"),
         data=json.dumps({"text": text}).encode("utf-8"),
         headers={"Content-Type": "application/json"},
     )
@@ -80,6 +98,10 @@ def failures(summary: dict, thresholds: Dict[str, float] = THRESHOLDS) -> List[s
     out = []
     if summary["topic_accuracy"] < thresholds["topic_accuracy"]:
         out.append(f"topic accuracy {summary['topic_accuracy']:.3f} < {thresholds['topic_accuracy']}")
+    if "intent_accuracy" in thresholds and summary["intent_accuracy"] < thresholds["intent_accuracy"]:
+        out.append(f"intent accuracy {summary['intent_accuracy']:.3f} < {thresholds['intent_accuracy']}")
+    if "fallback_rate" in thresholds and summary["fallback_rate"] > thresholds["fallback_rate"]:
+        out.append(f"fallback rate {summary['fallback_rate']:.3f} > {thresholds['fallback_rate']}")
     if summary["refusal_recall"] < thresholds["refusal_recall"]:
         out.append(f"refusal recall {summary['refusal_recall']:.3f} < {thresholds['refusal_recall']}")
     if summary["false_refusal_rate"] > thresholds["false_refusal_rate"]:

@@ -31,11 +31,10 @@ from typing import Dict, Iterable, List, Optional, Tuple
 
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "scripts"))
+import var_layout
+from scripts.nlu_trainingdata import TOPICS, normalise, read_dir
 
-from nlu_trainingdata import TOPICS, normalise, read_dir  # noqa: E402
+ROOT = var_layout.ROOT
 
 SKIP_LABELS = {"", "abaikan", "skip", "-", "lewati"}
 FIELDS = ["text", "intent", "predicted", "confidence", "alternatives", "time", "count"]
@@ -181,8 +180,8 @@ def add_examples(path: Path, intent: str, texts: List[str]) -> None:
         path.write_text('version: "3.1"\nnlu:\n', encoding="utf-8")
     lines = path.read_text(encoding="utf-8").splitlines()
     new = [f"    - {t}" for t in texts]
-    start = next((i for i, l in enumerate(lines)
-                  if re.match(rf"^-\s+intent\s*:\s*{re.escape(intent)}\s*$", l)), None)
+    start = next((i for i, line in enumerate(lines)
+                  if re.match(rf"^-\s+intent\s*:\s*{re.escape(intent)}\s*$", line)), None)
     if start is None:
         if lines and lines[-1].strip():
             pass
@@ -248,7 +247,7 @@ def cmd_merge(args) -> int:
           f"{skipped} dilewati, {len(rejected)} ditolak")
     status = 1 if rejected else 0
     if not args.dry_run and added:
-        from nlu_check import run_checks
+        from scripts.nlu_check import run_checks
 
         problems = [p for p in run_checks(data_dir, ROOT / "rasa_project" / "domain")
                     if p.startswith("ERROR")]
@@ -264,7 +263,8 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
     ex = sub.add_parser("export", help="export unclear user messages for labelling")
-    ex.add_argument("--db", default=None, help="SQLite tracker db (default var/rasa/tracker.db)")
+    ex.add_argument("--db", default=None,
+                    help=f"SQLite tracker db (default {var_layout.relative(var_layout.TRACKER_DB)})")
     ex.add_argument("--redis", default=None, help="Redis URL (default $REDIS_URL if no --db)")
     ex.add_argument("--threshold", type=float, default=0.6)
     ex.add_argument("--since", default=None, help="only messages from this date (YYYY-MM-DD)")
@@ -277,7 +277,7 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     if args.cmd == "export":
         args.db_given = args.db is not None
-        args.db = args.db or str(ROOT / "var" / "rasa" / "tracker.db")
+        args.db = args.db or str(var_layout.TRACKER_DB)
         return cmd_export(args)
     return cmd_merge(args)
 

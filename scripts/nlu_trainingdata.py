@@ -20,7 +20,7 @@ from typing import Dict, List, Optional, Tuple
 
 import yaml
 
-TOPICS = ("sapaan", "sim", "skck", "layanan", "pasal", "lapor", "blokir")
+TOPICS = ("sapaan", "sim", "skck", "layanan", "pasal", "lapor", "blokir", "lanjut")
 # [text](entity) , [text](entity:value) , [text]{"entity": ..., "value": ...}
 ENTITY_RE = re.compile(r"\[(?P<text>[^\]]+)\](?:\((?P<short>[^)]+)\)|(?P<json>\{[^}]*\}))")
 BLOCK_RE = re.compile(r"^-\s+(intent|synonym|regex|lookup)\s*:\s*(.+?)\s*$")
@@ -107,9 +107,9 @@ def load_yaml_examples(path: Path) -> Dict[str, List[str]]:
         if "intent" not in block:
             continue
         lines = [
-            l.strip()[2:].strip()
-            for l in str(block.get("examples") or "").splitlines()
-            if l.strip().startswith("- ")
+            line.strip()[2:].strip()
+            for line in str(block.get("examples") or "").splitlines()
+            if line.strip().startswith("- ")
         ]
-        result.setdefault(str(block["intent"]), []).extend(strip_entities(l)[0] for l in lines)
+        result.setdefault(str(block["intent"]), []).extend(strip_entities(line)[0] for line in lines)
     return result

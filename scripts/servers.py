@@ -1,61 +1,58 @@
 #!/usr/bin/env python3
 """Starts and stops the project's processes. Standard library only, so that both venvs
 (and the system Python) can import it: `make run`, `make test` and the pytest fixtures
-all start servers through this one module.
+all start servers through this one module. From the repository root:
 
-    python3 scripts/servers.py run            # make run: everything on the default ports
-    python3 scripts/servers.py up STATE.json  # make test: Rasa + actions on free ports
-    python3 scripts/servers.py down STATE.json
+    python3 -m scripts.servers run            # make run: everything on the default ports
+    python3 -m scripts.servers up STATE.json  # make test: Rasa + actions + web chat + edge on free ports
+    python3 -m scripts.servers down STATE.json
 """
 from __future__ import annotations
 
 import json
 import os
 import secrets
+import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 from urllib.parse import urlparse
 
-ROOT = Path(__file__).resolve().parents[1]
+import var_layout
+from devtools.net import free_port, wait_http
+from var_layout import ROOT
+
 VENV = ROOT / ".venv"
 RASA = VENV / "rasa" / "bin" / "rasa"
+RASA_TOKEN_FILE = var_layout.RASA_API_TOKEN
+CADDY = os.environ.get("CADDY_BIN", "caddy")
+EDGE_CONFIG = ROOT / "deploy" / "caddy" / "Caddyfile.dev"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def rasa_token() -> str:
+    """Rasa's --auth-token: RASA_TOKEN if set, else var/rasa/api.token, generated (mode 0600) on
+    first use. Every internal caller of Rasa's HTTP API passes it (`?token=`)."""
+    if os.environ.get("RASA_TOKEN"):
+        return os.environ["RASA_TOKEN"]
+    if RASA_TOKEN_FILE.exists() and RASA_TOKEN_FILE.read_text().strip():
+        if RASA_TOKEN_FILE.stat().st_mode & 0o077:  # e.g. written by hand: owner-only again
+            RASA_TOKEN_FILE.chmod(0o600)
+        return RASA_TOKEN_FILE.read_text().strip()
+    RASA_TOKEN_FILE.parent.mkdir(parents=True, exist_ok=True)
+    token = secrets.token_hex(32)  # hex: never starts with "-" (a CLI option)
+    fd = os.open(RASA_TOKEN_FILE, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        os.fchmod(fh.fileno(), 0o600)
+        fh.write(token + "\n")
+    return token
 
 
-def http_ok(url: str, timeout: float = 2.0) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as r:
-            return 200 <= r.status < 300
-    except (urllib.error.URLError, OSError, ValueError):
-        return False
-
-
-def wait_http(url: str, timeout: float, proc: subprocess.Popen | None = None, what: str = "") -> None:
-    """Waits until `url` answers 2xx; fails early when the process has died."""
-    deadline = time.monotonic() + timeout
-    last_note = time.monotonic()
-    while time.monotonic() < deadline:
-        if http_ok(url):
-            return
-        if proc is not None and proc.poll() is not None:
-            raise RuntimeError(f"{what or url} exited with code {proc.returncode} before it was ready")
-        if time.monotonic() - last_note > 20:
-            waited = int(timeout - (deadline - time.monotonic()))
-            print(f"    ... still waiting for {what or url} ({waited} s)", flush=True)
-            last_note = time.monotonic()
-        time.sleep(0.5)
-    raise TimeoutError(f"{what or url} not ready after {timeout:.0f} s")
+def with_token(url: str, token: str | None = None) -> str:
+    """url + Rasa's API token as the `token` query parameter (the only form Rasa accepts)."""
+    token = token or rasa_token()
+    return f"{url}{'&' if '?' in url else '?'}token={token}"
 
 
 def current_model() -> Path:
@@ -81,7 +78,7 @@ def write_endpoints(path: Path, actions_url: str, tracker_db: Path | None = None
             common.append(f'  password: "{u.password}"')
         lines += ["tracker_store:", "  type: redis", *common, "", "lock_store:", "  type: redis", *common]
     else:
-        db_path = tracker_db or ROOT / "var" / "rasa" / "tracker.db"
+        db_path = tracker_db or var_layout.TRACKER_DB
         db_path.parent.mkdir(parents=True, exist_ok=True)
         lines += ["tracker_store:", "  type: SQL", "  dialect: sqlite", f"  db: {db_path}", "",
                   "lock_store:", "  type: in_memory"]
@@ -100,6 +97,7 @@ class Stack:
 
     def start(self, name: str, cmd: list[str], env: dict | None = None) -> subprocess.Popen:
         log = open(self.log_dir / f"{name}.log", "ab")
+        # PYTHONPATH: the children run this checkout's code, whatever the venv has installed.
         full_env = {**os.environ, "PYTHONPATH": str(ROOT), "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
                     "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONWARNINGS": "ignore::DeprecationWarning",
                     **(env or {})}
@@ -140,17 +138,19 @@ def start_actions(stack: Stack, port: int, extra_env: dict | None = None) -> str
 
 
 def start_rasa(stack: Stack, port: int, endpoints: Path, model: Path, name: str = "rasa",
-               extra_env: dict | None = None) -> str:
-    """Starts Rasa (REST + socket.io channels, --enable-api) on 127.0.0.1:port; returns its URL
-    once the model is loaded (about two minutes on 2 cores)."""
+               extra_env: dict | None = None, token: str | None = None) -> str:
+    """Starts Rasa (REST + socket.io channels, --enable-api behind --auth-token) on
+    127.0.0.1:port; returns its URL once the model is loaded (about two minutes on 2 cores)."""
     if not model.exists():
         raise FileNotFoundError(f"model {model} not found; run `make train` first")
     url = f"http://127.0.0.1:{port}"
-    proc = stack.start(name, [str(RASA), "run", "--enable-api", "--cors", "*",
+    token = token or rasa_token()
+    proc = stack.start(name, [str(RASA), "run", "--enable-api", f"--auth-token={token}", "--cors", "*",
                               "-i", "127.0.0.1", "-p", str(port), "--model", str(model),
                               "--credentials", str(ROOT / "rasa_project" / "credentials.yml"),
                               "--endpoints", str(endpoints)], {**ASSISTANT_ENV, **(extra_env or {})})
-    wait_http(f"{url}/status", 400, proc, f"{name} (loading a model takes about 2 minutes)")
+    wait_http(with_token(f"{url}/status", token), 400, proc,
+              f"{name} (loading a model takes about 2 minutes)")
     print(f"    {name} ready: {url}", flush=True)
     return url
 
@@ -160,6 +160,44 @@ def start_assistant(stack: Stack, rasa_port: int, actions_port: int, endpoints: 
     """Starts the action server, then Rasa; returns (rasa_url, actions_url)."""
     actions_url = start_actions(stack, actions_port, extra_env)
     return start_rasa(stack, rasa_port, endpoints, model, extra_env=extra_env), actions_url
+
+
+def start_webchat(stack: Stack, port: int, rasa_url: str, token: str | None = None) -> str:
+    """Starts the web chat server on 127.0.0.1:port (behind the edge: the browser reaches
+    socket.io on the page's own origin); it reads /history from Rasa's API with the token."""
+    url = f"http://127.0.0.1:{port}"
+    proc = stack.start("webchat", [sys.executable, "-m", "webchat.serve", "--port", str(port),
+                                   "--rasa-internal-url", rasa_url],
+                       {"RASA_URL": rasa_url, "RASA_TOKEN": token or rasa_token(),
+                        "WEBCHAT_RASA_PUBLIC_URL": ""})
+    wait_http(f"{url}/healthz", 30, proc, "web chat server")
+    return url
+
+
+def edge_env(port: int, webchat_url: str, rasa_url: str, synapse_url: str, data_dir: Path) -> dict:
+    """Settings of deploy/caddy/Caddyfile.dev (see deploy/caddy/routes.caddy)."""
+    host = lambda u: urlparse(u).netloc  # noqa: E731
+    data_dir.mkdir(parents=True, exist_ok=True)
+    return {"EDGE_PORT": str(port), "WEBCHAT_UPSTREAM": host(webchat_url),
+            "RASA_UPSTREAM": host(rasa_url), "SYNAPSE_UPSTREAM": host(synapse_url),
+            "MATRIX_PUBLIC_BASEURL": f"http://127.0.0.1:{port}/",
+            "MATRIX_SERVER_DELEGATION": f"127.0.0.1:{port}",
+            # Caddy keeps its (unused: no TLS on loopback) storage here, not in $HOME
+            "XDG_DATA_HOME": str(data_dir / "data"), "XDG_CONFIG_HOME": str(data_dir / "config")}
+
+
+def start_edge(stack: Stack, port: int, webchat_url: str, rasa_url: str, synapse_url: str,
+               data_dir: Path) -> str:
+    """Starts the public entrance (Caddy, Debian package) on 127.0.0.1:port; returns its URL."""
+    url = f"http://127.0.0.1:{port}"
+    if not shutil.which(CADDY):
+        raise FileNotFoundError(f"{CADDY} not found: the edge needs Caddy (scripts/system_deps.sh, "
+                                "or apt-get install caddy)")
+    proc = stack.start("edge", [CADDY, "run", "--config", str(EDGE_CONFIG), "--adapter", "caddyfile"],
+                       edge_env(port, webchat_url, rasa_url, synapse_url, data_dir))
+    wait_http(f"{url}/healthz", 30, proc, "edge (caddy)")
+    print(f"    edge ready: {url}", flush=True)
+    return url
 
 
 REPORT_KEYS = ("REPORTS_API_URL", "REPORTS_TOKEN", "REPORTS_OUTBOX")
@@ -173,21 +211,32 @@ def test_reports_env(run_dir: Path) -> dict:
 
 
 def cmd_up(state_file: Path) -> None:
-    """Starts Rasa + actions for a test run on free ports, detached; writes their URLs, the report
-    API settings the action server was given, and the pids to state_file."""
+    """Starts Rasa + actions for a test run on free ports, detached, then the web chat server and
+    an edge in front of them; writes their URLs, Rasa's API token (RASA_TOKEN, or a fresh one per
+    run), the report API settings the action server was given, and the pids to state_file.
+    No Synapse runs behind this edge (its Matrix paths answer 502): the Matrix suite puts its own
+    edge in front of its own Synapse (tests/matrix/test_matrix_edge.py)."""
     run_dir = state_file.parent
     stack = Stack(run_dir / "logs")
     actions_port = free_port()
     endpoints = write_endpoints(run_dir / "endpoints.yml", f"http://127.0.0.1:{actions_port}",
                                 tracker_db=run_dir / "tracker.db")
-    extra = {**test_reports_env(run_dir), **json.loads(os.environ.get("STACK_EXTRA_ENV", "{}"))}
+    token = os.environ.get("RASA_TOKEN") or secrets.token_hex(32)
+    extra = {**test_reports_env(run_dir), "RASA_TOKEN": token,
+             **json.loads(os.environ.get("STACK_EXTRA_ENV", "{}"))}
     try:
-        rasa_url, actions_url = start_assistant(stack, free_port(), actions_port, endpoints,
-                                                current_model(), extra)
+        rasa_port = free_port()
+        actions_url = start_actions(stack, actions_port, extra)
+        rasa_url = start_rasa(stack, rasa_port, endpoints, current_model(), extra_env=extra, token=token)
+        webchat_url = start_webchat(stack, free_port(), rasa_url, token)
+        edge_url = start_edge(stack, free_port(), webchat_url, rasa_url, "http://127.0.0.1:9",
+                              run_dir / "edge")
     except BaseException:
         stack.stop()
         raise
     state_file.write_text(json.dumps({"RASA_URL": rasa_url, "ACTIONS_URL": actions_url,
+                                      "RASA_TOKEN": token, "WEBCHAT_URL": webchat_url,
+                                      "EDGE_URL": edge_url,
                                       **{k: extra[k] for k in REPORT_KEYS},
                                       "pids": [p.pid for _, p in stack.procs]}))
 
@@ -195,12 +244,35 @@ def cmd_up(state_file: Path) -> None:
 def cmd_down(state_file: Path) -> None:
     if not state_file.exists():
         return
-    for pid in json.loads(state_file.read_text()).get("pids", []):
+    pids = json.loads(state_file.read_text()).get("pids", [])
+    for pid in pids:
         try:
             os.killpg(pid, signal.SIGTERM)
         except ProcessLookupError:
             pass
+    # A process that ignores SIGTERM (e.g. Rasa while it loads a model) must not outlive the run.
+    deadline = time.monotonic() + 20
+    while pids and time.monotonic() < deadline:
+        pids = [p for p in pids if _group_alive(p)]
+        time.sleep(0.2)
+    for pid in pids:
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
     state_file.unlink()
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.waitpid(pgid, os.WNOHANG)  # reap it when it is our own child (else it stays a zombie)
+    except ChildProcessError:
+        pass
+    try:
+        os.killpg(pgid, 0)
+        return True
+    except ProcessLookupError:
+        return False
 
 
 def _run_step(what: str, cmd: list[str], env: dict | None = None) -> None:
@@ -211,20 +283,25 @@ def _run_step(what: str, cmd: list[str], env: dict | None = None) -> None:
 
 
 def cmd_run() -> None:
-    """`make run`: everything in the foreground on 127.0.0.1; Ctrl-C stops it all."""
+    """`make run`: everything in the foreground on 127.0.0.1; Ctrl-C stops it all. The edge
+    (Caddy) on EDGE_PORT (8080) is the public entrance; the other ports are internal."""
     port = lambda name, default: int(os.environ.get(name, default))  # noqa: E731
     rasa_port, actions_port = port("RASA_PORT", 5005), port("ACTIONS_PORT", 5055)
-    webchat_port, synapse_port = port("WEBCHAT_PORT", 8080), port("SYNAPSE_PORT", 8008)
-    reports_port = port("REPORTS_PORT", 8090)
+    webchat_port, synapse_port = port("WEBCHAT_PORT", 8081), port("SYNAPSE_PORT", 8008)
+    reports_port, edge_port = port("REPORTS_PORT", 8090), port("EDGE_PORT", 8080)
     rasa_url = f"http://127.0.0.1:{rasa_port}"
+    edge_url = f"http://127.0.0.1:{edge_port}"
+    synapse_url = f"http://127.0.0.1:{synapse_port}"
+    token = rasa_token()
     bridge_py = str(VENV / "bridge" / "bin" / "python")
-    stack = Stack(ROOT / "var" / "logs")
+    stack = Stack(var_layout.LOGS)
     redis_url = os.environ.get("REDIS_URL")
-    endpoints = write_endpoints(ROOT / "var" / "endpoints.yml", f"http://127.0.0.1:{actions_port}",
-                                redis_url=redis_url)
+    endpoints = write_endpoints(var_layout.ENDPOINTS, f"http://127.0.0.1:{actions_port}", redis_url=redis_url)
+    logs = var_layout.relative(var_layout.LOGS)
     synapse = [str(ROOT / "scripts" / "synapse.sh")]
-    shared_env = {"RASA_URL": rasa_url, "REPORTS_PORT": str(reports_port),
-                  "REPORTS_API_URL": f"http://127.0.0.1:{reports_port}", "SYNAPSE_PORT": str(synapse_port)}
+    shared_env = {"RASA_URL": rasa_url, "RASA_TOKEN": token, "REPORTS_PORT": str(reports_port),
+                  "REPORTS_API_URL": f"http://127.0.0.1:{reports_port}", "SYNAPSE_PORT": str(synapse_port),
+                  "SYNAPSE_PUBLIC_BASEURL": f"{edge_url}/"}
 
     def bye(*_):
         print("\n==> stopping all services ...", flush=True)
@@ -242,31 +319,37 @@ def cmd_run() -> None:
         print("==> starting the Kamtibmas service (bridge, report API, bulletins)", flush=True)
         bridge = stack.start("bridge", [bridge_py, "-m", "matrix_bridge"], shared_env)
         wait_http(f"http://127.0.0.1:{reports_port}/health", 60, bridge, "Kamtibmas service")
-        print("==> starting the web chat page", flush=True)
-        webchat = stack.start("webchat", [str(VENV / "rasa" / "bin" / "python"), "-m", "webchat.serve",
-                                          "--port", str(webchat_port), "--rasa-url", rasa_url], shared_env)
-        wait_http(f"http://127.0.0.1:{webchat_port}/", 30, webchat, "web chat page")
+        print("==> starting the web chat server and the edge", flush=True)
+        webchat_url = start_webchat(stack, webchat_port, rasa_url, token)
+        start_edge(stack, edge_port, webchat_url, rasa_url, synapse_url, ROOT / "var" / "edge")
         print("==> starting the action server and Rasa", flush=True)
         start_assistant(stack, rasa_port, actions_port, endpoints, current_model(), shared_env)
     except Exception as e:  # noqa: BLE001 - report and stop everything
-        print(f"ERROR: {e}. Logs: var/logs/ and var/synapse/", file=sys.stderr)
+        synapse_dir = var_layout.relative(var_layout.SYNAPSE_DIR)
+        print(f"ERROR: {e}. Logs: {logs}/ and {synapse_dir}/", file=sys.stderr)
         bye()
-    rows = [("Web chat page", f"http://127.0.0.1:{webchat_port}"),
-            ("Rasa: REST + socket.io, --enable-api", rasa_url),
-            ("  REST webhook", f"{rasa_url}/webhooks/rest/webhook"),
-            ("Action server", f"http://127.0.0.1:{actions_port}"),
-            ("Tracker store", f"Redis {redis_url}" if redis_url else "SQLite var/rasa/tracker.db"),
-            ("Synapse (Element: this homeserver URL)", f"http://127.0.0.1:{synapse_port}"),
-            ("Kamtibmas report API (token: var/reports.token)", f"http://127.0.0.1:{reports_port}"),
-            ("Operator account", "var/bridge/provision.json")]
+    rows = [("PUBLIC ENTRANCE (edge, Caddy): web chat page", edge_url),
+            ("  Matrix homeserver URL for Element", edge_url),
+            ("  socket.io (widget)", f"{edge_url}/socket.io/"),
+            ("Internal (loopback only, not via the edge):", ""),
+            ("  Rasa: REST + socket.io + HTTP API (token)", rasa_url),
+            ("  Rasa API token", "var/rasa/api.token (RASA_TOKEN overrides)"),
+            ("  REST webhook (bridge)", f"{rasa_url}/webhooks/rest/webhook"),
+            ("  Action server", f"http://127.0.0.1:{actions_port}"),
+            ("  Web chat server", webchat_url),
+            ("  Tracker store", f"Redis {redis_url}" if redis_url
+             else f"SQLite {var_layout.relative(var_layout.TRACKER_DB)}"),
+            ("  Synapse polres.localhost", synapse_url),
+            (f"  Kamtibmas report API (token: {var_layout.relative(var_layout.REPORTS_TOKEN)})", f"http://127.0.0.1:{reports_port}"),
+            ("  Operator account", var_layout.relative(var_layout.BRIDGE_DIR / "provision.json"))]
     print("\n==> Everything runs on 127.0.0.1 (logs in var/logs/):")
     for what, where in rows:
-        print(f"    {what:48s} {where}")
+        print(f"    {what:50s} {where}")
     print("\nPress Ctrl-C to stop everything.", flush=True)
     while True:
         for name, proc in stack.procs:
             if proc.poll() is not None:
-                print(f"ERROR: {name} stopped (exit {proc.returncode}); see var/logs/{name}.log",
+                print(f"ERROR: {name} stopped (exit {proc.returncode}); see {logs}/{name}.log",
                       file=sys.stderr)
                 bye()
         time.sleep(1)

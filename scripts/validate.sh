@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# `make validate`: Rasa's own data validation, then the knowledge base and the NLU checks.
-# Each check names the file (and line, where it can) of every problem it finds.
+# `make validate`: Rasa's own data validation, then the knowledge base and the NLU checks, then
+# the Python lint (ruff). Each check names the file (and line, where it can) of every problem.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export PYTHONPATH="$PWD" SQLALCHEMY_SILENCE_UBER_WARNING=1 TF_CPP_MIN_LOG_LEVEL=2
@@ -18,5 +18,13 @@ fi
 if [ -f scripts/nlu_check.py ]; then
   echo "==> NLU checks"
   .venv/rasa/bin/python scripts/nlu_check.py || status=1
+fi
+echo "==> hold-out honesty: evaluation and test phrases vs data/nlu (exact or difflib >= 0.90)"
+.venv/rasa/bin/python scripts/nlu_overlap.py || status=1
+if [ -x .venv/bridge/bin/ruff ]; then
+  echo "==> Python code (ruff, rules in pyproject.toml)"
+  .venv/bridge/bin/ruff check --quiet --output-format concise . && echo "    ok" || status=1
+else
+  echo "==> Python code: skipped (ruff is installed in the bridge venv by make setup)"
 fi
 exit $status

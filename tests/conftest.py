@@ -8,29 +8,31 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 import tempfile
 import urllib.request
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "scripts"))
-sys.path.insert(0, str(ROOT))
-import servers  # noqa: E402
+from devtools.net import wait_http
+from scripts import servers
+
+# What `servers.py up` hands to the tests (scripts/test.sh exports them; else set here).
+STACK_KEYS = ("RASA_URL", "ACTIONS_URL", "RASA_TOKEN", "WEBCHAT_URL", "EDGE_URL")
 
 
 @pytest.fixture(scope="session")
 def _assistant():
     if os.environ.get("RASA_URL") and os.environ.get("ACTIONS_URL"):
-        servers.wait_http(os.environ["ACTIONS_URL"] + "/health", 120, what="action server")
-        servers.wait_http(os.environ["RASA_URL"] + "/status", 400, what="Rasa")
+        wait_http(os.environ["ACTIONS_URL"] + "/health", 120, what="action server")
+        wait_http(servers.with_token(os.environ["RASA_URL"] + "/status"), 400, what="Rasa")
         yield os.environ["RASA_URL"], os.environ["ACTIONS_URL"]
         return
     state = Path(tempfile.mkdtemp(prefix="rasa-test-")) / "servers.json"
     servers.cmd_up(state)
     urls = json.loads(state.read_text())
+    # every caller of Rasa's API in this process (tests, report API, bridge) uses this run's token
+    os.environ.update({k: str(urls[k]) for k in STACK_KEYS})
     try:
         yield urls["RASA_URL"], urls["ACTIONS_URL"]
     finally:
@@ -39,8 +41,18 @@ def _assistant():
 
 @pytest.fixture(scope="session")
 def rasa_url(_assistant) -> str:
-    """Base URL of the running Rasa server (REST + socket.io, --enable-api)."""
+    """Base URL of the running Rasa server (REST + socket.io, --enable-api behind RASA_TOKEN)."""
     return _assistant[0]
+
+
+@pytest.fixture(scope="session")
+def edge_url(_assistant) -> str:
+    """Base URL of the test run's edge (Caddy, deploy/caddy/Caddyfile.dev) in front of the web
+    chat server and Rasa's socket.io channel (`servers.py up` starts all three)."""
+    if not os.environ.get("EDGE_URL"):
+        pytest.fail("EDGE_URL is not set: start the servers with `scripts/servers.py up STATE.json` "
+                    "(it starts the edge too) and export EDGE_URL from STATE.json")
+    return os.environ["EDGE_URL"]
 
 
 @pytest.fixture(scope="session")
@@ -68,5 +80,5 @@ def chat(rasa_url):
 def parse(rasa_url):
     """parse(text) -> the NLU result of /model/parse."""
     def _parse(text: str) -> dict:
-        return post_json(f"{rasa_url}/model/parse", {"text": text})
+        return post_json(servers.with_token(f"{rasa_url}/model/parse"), {"text": text})
     return _parse

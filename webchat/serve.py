@@ -1,12 +1,14 @@
 """Tiny static server for the Chat Pak Polisi web widget (stdlib only).
 
-    python -m webchat.serve [--host 127.0.0.1] [--port 8080] [--rasa-url http://127.0.0.1:5005]
+    python -m webchat.serve [--host 127.0.0.1] [--port 8081] [--rasa-internal-url URL] [--rasa-url URL]
 
-Environment: WEBCHAT_HOST (default 127.0.0.1), WEBCHAT_PORT (default 8080),
-RASA_URL (default http://127.0.0.1:5005): the Rasa server. The browser talks to it over the
-socket.io channel; this process reads its tracker REST API (`--enable-api`) for `/history/<id>`.
-WEBCHAT_RASA_PUBLIC_URL: the Rasa address as the *browser* sees it, when it differs (reverse
-proxy). RASA_TOKEN: Rasa's --auth-token, if one is set (never sent to the browser).
+It runs behind the edge (deploy/caddy, `make run`: http://127.0.0.1:8080), which serves this page
+and Rasa's socket.io channel on ONE origin: by default the browser connects to socket.io on the
+page's own origin. Environment: WEBCHAT_HOST (default 127.0.0.1), WEBCHAT_PORT (default 8081),
+RASA_URL (default http://127.0.0.1:5005): Rasa as this process reaches it, to read the tracker
+(HTTP API) for `/history/<id>`. RASA_TOKEN: Rasa's --auth-token (never sent to the browser).
+WEBCHAT_RASA_PUBLIC_URL / --rasa-url: only when the browser must reach socket.io on another origin
+(no edge in front, e.g. some tests); empty = same origin.
 
 Serves only the files under webchat/public/, plus:
 - `/config.json`, generated per request from webchat/config.json (branding, greeting;
@@ -26,16 +28,16 @@ import hashlib
 import json
 import mimetypes
 import os
-import sys
 import re
+import sys
 import threading
 import urllib.error
+import urllib.parse
 import urllib.request
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Dict, Optional, Tuple
-import urllib.parse
 from urllib.parse import unquote, urlsplit
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -76,7 +78,8 @@ def chat_history(tracker: Dict[str, Any]) -> Dict[str, Any]:
             slim = {}
             if isinstance(buttons, list) and buttons:
                 slim["buttons"] = [
-                    {"title": b.get("title"), "payload": b.get("payload")} for b in buttons if isinstance(b, dict)
+                    {"title": b.get("title"), "payload": b.get("payload")}
+                    for b in buttons if isinstance(b, dict)
                 ]
             if isinstance(data.get("image"), str):
                 slim["image"] = data["image"]
@@ -90,7 +93,10 @@ class ConfigError(ValueError):
     pass
 
 
-def normalize_rasa_url(url: str) -> str:
+def normalize_rasa_url(url: Optional[str]) -> str:
+    """'' (or None) means the page's own origin (behind the edge)."""
+    if not url or not url.strip():
+        return ""
     parts = urlsplit(url.strip())
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ConfigError(f"RASA URL must be http(s)://host[:port], got {url!r}")
@@ -112,6 +118,10 @@ def load_config(rasa_url: str, config_file: Path = CONFIG_FILE) -> Dict[str, Any
 
 
 def content_security_policy(rasa_url: str) -> str:
+    if not rasa_url:  # same origin: 'self' covers ws(s):// to this host too (CSP level 3)
+        return ("default-src 'self'; connect-src 'self'; "
+                "script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                "base-uri 'none'; form-action 'self'; object-src 'none'")
     parts = urlsplit(rasa_url)
     ws_scheme = "wss" if parts.scheme == "https" else "ws"
     origin = f"{parts.scheme}://{parts.netloc}"
@@ -150,6 +160,9 @@ class WebchatHandler(BaseHTTPRequestHandler):
     server_version = "webchat"
     sys_version = ""
     protocol_version = "HTTP/1.1"
+    # Headers and body leave in two writes; on the edge's kept-alive upstream connection Nagle's
+    # algorithm + delayed ACK held the body back ~40 ms per response (measured: bench_edge.py).
+    disable_nagle_algorithm = True
 
     # set by make_server()
     rasa_url: str = DEFAULT_RASA_URL        # as seen by the browser (socket.io)
@@ -316,12 +329,13 @@ def make_server(
     """rasa_url: Rasa as the browser reaches it (socket.io); rasa_internal_url: as this process
     reaches it for /history (defaults to rasa_url); rasa_token: Rasa's --auth-token, if any."""
     rasa_url = normalize_rasa_url(rasa_url)
-    internal = normalize_rasa_url(rasa_internal_url or rasa_url)
+    internal = normalize_rasa_url(rasa_internal_url or rasa_url or DEFAULT_RASA_URL)
     load_config(rasa_url)  # fail fast on a broken config file
     handler = type(
         "BoundWebchatHandler",
         (WebchatHandler,),
-        {"rasa_url": rasa_url, "rasa_internal_url": internal, "rasa_token": rasa_token or None, "quiet": quiet},
+        {"rasa_url": rasa_url, "rasa_internal_url": internal, "rasa_token": rasa_token or None,
+         "quiet": quiet},
     )
     return _Server((host, port), handler)
 
@@ -329,12 +343,13 @@ def make_server(
 def main(argv: Optional[list] = None) -> int:
     parser = argparse.ArgumentParser(description="Serve the Chat Pak Polisi web widget.")
     parser.add_argument("--host", default=os.environ.get("WEBCHAT_HOST", "127.0.0.1"))
-    parser.add_argument("--port", type=int, default=int(os.environ.get("WEBCHAT_PORT", "8080")))
+    parser.add_argument("--port", type=int, default=int(os.environ.get("WEBCHAT_PORT", "8081")))
     internal = os.environ.get("RASA_URL") or DEFAULT_RASA_URL
     parser.add_argument(
         "--rasa-url",
-        default=os.environ.get("WEBCHAT_RASA_PUBLIC_URL") or internal,
-        help="Rasa base URL as seen by the browser (socket.io channel)",
+        default=os.environ.get("WEBCHAT_RASA_PUBLIC_URL") or "",
+        help="Rasa base URL as seen by the browser (socket.io channel); default: the page's own "
+             "origin (the edge serves both)",
     )
     parser.add_argument(
         "--rasa-internal-url", default=internal,
@@ -352,7 +367,7 @@ def main(argv: Optional[list] = None) -> int:
         return 2
     host, port = server.server_address[:2]
     h = server.RequestHandlerClass
-    print(f"webchat: serving http://{host}:{port}/ (browser -> Rasa {h.rasa_url}; "
+    print(f"webchat: serving http://{host}:{port}/ (browser -> Rasa {h.rasa_url or 'same origin'}; "
           f"history from {h.rasa_internal_url})", flush=True)
     try:
         server.serve_forever()

@@ -1,26 +1,32 @@
-"""Incident reports from Matrix: a small per-user conversation (state in bridge.db), stored via
-reports.store (same store/schema as the web), confirmed at once, card to the operator room and
-status notifications through the store's outbox (nothing lost on crash)."""
+"""Incident reports from Matrix: a small per-user conversation (state in bridge.db) asking the
+questions of reports.vocabulary, stored via reports.store (same store/schema as the web) and
+confirmed at once. The card to the operator room and later status messages come from the store's
+notification outbox (status_delivery.py; nothing lost on crash)."""
 from __future__ import annotations
 
 import logging
 import re
 
 from reports import schema
+from reports.kinds import normalize_jenis
 from reports.schema import ReportInvalid
+from reports.texts import format_status_line
+from reports.vocabulary import DARURAT, DARURAT_PEMBUKA, PROMPT, jenis_label, jenis_pilihan
 
 from .. import formatting as fmt
+from ..context import Ctx
 from ..rasa_client import RasaUnavailable
 
 log = logging.getLogger("matrix_bridge.lapor")
 
 STEPS = ("jenis", "lokasi", "waktu", "deskripsi", "lampiran")
 
+JENIS_PILIHAN = jenis_pilihan()  # numbered choices: "2" answers the second kind
 PROMPTS = {
-    "jenis": "Jenis kejadiannya apa?\n" + fmt.numbered([label for _, label in fmt.JENIS_PILIHAN]),
-    "lokasi": "Di mana lokasi kejadiannya? Tuliskan alamat atau patokan, atau bagikan lokasi (📍) dari aplikasi Anda.",
-    "waktu": "Kapan kejadiannya? Misalnya: barusan, tadi pukul 07.30, atau 28-11-2026 14:00.",
-    "deskripsi": "Ceritakan singkat apa yang terjadi (apa yang terlihat, ada korban atau tidak).",
+    "jenis": PROMPT["jenis"] + "\n" + fmt.numbered([title for _, title in JENIS_PILIHAN]),
+    "lokasi": PROMPT["lokasi"] + " Anda juga bisa membagikan lokasi (📍) dari aplikasi Anda.",
+    "waktu": PROMPT["waktu"],
+    "deskripsi": PROMPT["deskripsi"],
     "lampiran": "Jika ada, kirim foto atau rekaman suara sekarang. Ketik 'kirim' untuk mengirim laporan "
                 "atau 'lewati' jika tidak ada lampiran.",
 }
@@ -29,24 +35,26 @@ _KEYWORDS = re.compile(
     r"\b(lapor|laporkan|kecelakaan|tabrakan|ditabrak|tawuran|begal|maling|pencurian|dicuri|curanmor|"
     r"perampokan|rampok|jambret|copet|keributan|perkelahian|pengeroyokan|kebakaran|banjir|longsor|"
     r"pohon tumbang|penipuan|ditipu|orang mencurigakan|penganiayaan|balap liar)\b", re.I)
-_STRONG = re.compile(r"^\s*((saya |aku |sy )?(mau|ingin|pengen|akan)\s+)?lapor\b|^\s*ada\s+(kecelakaan|"
-                     r"tabrakan|tawuran|begal|maling|pencurian|perampokan|kebakaran|banjir|longsor|keributan)",
-                     re.I)
+_STRONG = re.compile(r"^\s*((saya |aku |sy )?(mau|ingin|pengen|akan)\s+)?lapor\b|^\s*ada\s+"
+                     r"(kecelakaan|tabrakan|tawuran|begal|maling|pencurian|perampokan|kebakaran|banjir|"
+                     r"longsor|keributan)", re.I)
 _LOKASI = re.compile(r"\b(?:di|dekat|depan|sekitar)\s+(.{3,})$", re.I)
-_DONE = {"kirim", "lewati", "selesai", "tidak", "tidak ada", "tdk", "gak", "nggak", "skip", "sudah", "cukup"}
+_DONE = {"kirim", "lewati", "selesai", "tidak", "tidak ada", "tdk", "gak", "nggak", "skip", "sudah",
+         "cukup"}
 
 
-async def wants_report(ctx, text: str) -> bool:
+async def wants_report(ctx: Ctx, text: str) -> bool:
     """True when the user reports an incident now. Keyword gate, then Rasa NLU decides
     (lapor_kejadian vs. e.g. layanan_laporan_polisi 'cara membuat laporan')."""
     if not _KEYWORDS.search(text):
         return False
     try:
-        res = await ctx.bot.rasa.parse(text)
+        res = await ctx.deps.rasa.parse(text)
     except RasaUnavailable:
         return bool(_STRONG.search(text))
     intent = (res.get("intent") or {})
-    if intent.get("name") == "lapor_kejadian" and intent.get("confidence", 0) >= ctx.bot.cfg.lapor_intent_threshold:
+    if (intent.get("name") == "lapor_kejadian"
+            and intent.get("confidence", 0) >= ctx.cfg.lapor_intent_threshold):
         return True
     return bool(_STRONG.search(text)) and intent.get("name") in (None, "lapor_kejadian", "nlu_fallback")
 
@@ -60,15 +68,19 @@ def _next_step(conv: dict) -> str:
     return "lampiran"
 
 
-async def start(ctx, text: str, natural: bool) -> None:
-    bot = ctx.bot
-    if not bot.r_limiter.allow(ctx.sender):
-        await ctx.reply("Mohon maaf, Anda sudah mengirim beberapa laporan dalam waktu singkat. Silakan tunggu "
-                        "beberapa menit. " + fmt.DARURAT)
+async def start_command(ctx: Ctx, rest: str) -> None:
+    """!lapor [kind]"""
+    await start(ctx, rest, natural=False)
+
+
+async def start(ctx: Ctx, text: str, natural: bool) -> None:
+    if not ctx.deps.report_limiter.allow(ctx.sender):
+        await ctx.reply("Mohon maaf, Anda sudah mengirim beberapa laporan dalam waktu singkat. Silakan "
+                        "tunggu beberapa menit. " + DARURAT)
         return
     conv: dict = {"started": ctx.event_id, "lampiran": []}
     if text:
-        jenis = schema.normalize_jenis(text)
+        jenis = normalize_jenis(text)
         if jenis and jenis != "lainnya" or (jenis == "lainnya" and not natural):
             conv["jenis"] = jenis
         m = _LOKASI.search(text)
@@ -78,12 +90,12 @@ async def start(ctx, text: str, natural: bool) -> None:
             conv["deskripsi"] = text
     step = _next_step(conv)
     conv["step"] = step
-    bot.state.set_conv(ctx.sender, ctx.room_id, conv)
-    intro = ("Baik, saya bantu buat laporan kejadian. ⚠️ " + fmt.DARURAT
+    ctx.state.set_conv(ctx.sender, ctx.room_id, conv)
+    intro = ("Baik, saya bantu buat laporan kejadian. ⚠️ " + DARURAT_PEMBUKA
              + "\n(Ketik !batal untuk membatalkan.)\n\n")
     known = []
     if conv.get("jenis"):
-        known.append(f"Jenis: {schema.jenis_label(conv['jenis'])}")
+        known.append(f"Jenis: {jenis_label(conv['jenis'])}")
     if conv.get("lokasi"):
         known.append(f"Lokasi: {conv['lokasi']['teks']}")
     if known:
@@ -91,10 +103,11 @@ async def start(ctx, text: str, natural: bool) -> None:
     await ctx.reply(intro + PROMPTS[step])
 
 
-async def cancel(ctx, conv: dict | None) -> None:
-    if conv:
-        ctx.bot.state.clear_conv(ctx.sender, ctx.room_id)
-        await ctx.reply("Laporan dibatalkan. Jika ingin melapor lagi, ketik !lapor. " + fmt.DARURAT)
+async def cancel(ctx: Ctx, rest: str = "") -> None:
+    """!batal"""
+    if ctx.state.get_conv(ctx.sender, ctx.room_id):
+        ctx.state.clear_conv(ctx.sender, ctx.room_id)
+        await ctx.reply("Laporan dibatalkan. Jika ingin melapor lagi, ketik !lapor. " + DARURAT)
     else:
         await ctx.reply("Tidak ada laporan yang sedang diisi.")
 
@@ -111,8 +124,7 @@ def _attachment(content: dict) -> dict | None:
     return item
 
 
-async def continue_conv(ctx, conv: dict, text: str | None) -> None:
-    bot = ctx.bot
+async def continue_conv(ctx: Ctx, conv: dict, text: str | None) -> None:
     step = conv.get("step") or _next_step(conv)
     mt = ctx.msgtype
     content = ctx.content
@@ -142,10 +154,10 @@ async def continue_conv(ctx, conv: dict, text: str | None) -> None:
         t = (text or "").strip()
         if step == "jenis":
             jenis = None
-            if t.rstrip(".").isdigit() and 1 <= int(t.rstrip(".")) <= len(fmt.JENIS_PILIHAN):
-                jenis = fmt.JENIS_PILIHAN[int(t.rstrip(".")) - 1][0]
+            if t.rstrip(".").isdigit() and 1 <= int(t.rstrip(".")) <= len(JENIS_PILIHAN):
+                jenis = JENIS_PILIHAN[int(t.rstrip(".")) - 1][0]
             else:
-                jenis = schema.normalize_jenis(t)
+                jenis = normalize_jenis(t)
             if not jenis:
                 await ctx.reply("Maaf, jenisnya belum saya kenali. " + PROMPTS["jenis"])
                 return
@@ -160,14 +172,14 @@ async def continue_conv(ctx, conv: dict, text: str | None) -> None:
             if t.lower().strip(" .!") not in _DONE:
                 # Extra text at the last step is added to the description.
                 conv["deskripsi"] = (conv.get("deskripsi", "") + "\n" + t).strip()
-                bot.state.set_conv(ctx.sender, ctx.room_id, conv)
+                ctx.state.set_conv(ctx.sender, ctx.room_id, conv)
                 await ctx.reply("Keterangan ditambahkan. " + PROMPTS["lampiran"])
                 return
             await _submit(ctx, conv)
             return
         ack = None
     conv["step"] = _next_step(conv)
-    bot.state.set_conv(ctx.sender, ctx.room_id, conv)
+    ctx.state.set_conv(ctx.sender, ctx.room_id, conv)
     prompt = PROMPTS[conv["step"]]
     if conv["step"] == "lampiran" and conv.get("lampiran"):
         prompt = (f"Sudah ada {len(conv['lampiran'])} lampiran. Kirim lagi, atau ketik 'kirim' untuk "
@@ -175,8 +187,8 @@ async def continue_conv(ctx, conv: dict, text: str | None) -> None:
     await ctx.reply((ack + " " if ack else "") + prompt)
 
 
-def _display_name(ctx) -> str | None:
-    room = ctx.bot.client.rooms.get(ctx.room_id) if ctx.bot.client else None
+def _display_name(ctx: Ctx) -> str | None:
+    room = ctx.matrix.room(ctx.room_id)
     if room is not None:
         user = room.users.get(ctx.sender)
         if user is not None and user.display_name and user.display_name != ctx.sender:
@@ -184,8 +196,7 @@ def _display_name(ctx) -> str | None:
     return None
 
 
-async def _submit(ctx, conv: dict) -> None:
-    bot = ctx.bot
+async def _submit(ctx: Ctx, conv: dict) -> None:
     payload = {
         "jenis": conv.get("jenis"),
         "lokasi": conv.get("lokasi"),
@@ -202,30 +213,31 @@ async def _submit(ctx, conv: dict) -> None:
     if name:
         payload["pelapor_nama"] = name
     try:
-        report, _created = bot.store.create(payload)
+        report, _created = ctx.store.create(payload)
     except ReportInvalid as e:
         field = (e.field or "").split(".")[0]
         if field in STEPS:
             conv.pop(field, None)
             conv["step"] = field
-            bot.state.set_conv(ctx.sender, ctx.room_id, conv)
+            ctx.state.set_conv(ctx.sender, ctx.room_id, conv)
             await ctx.reply(f"{e.pesan}\n\n{PROMPTS[field]}")
         else:
-            await ctx.reply(f"{e.pesan} Silakan ulangi dengan !lapor. " + fmt.DARURAT)
-            bot.state.clear_conv(ctx.sender, ctx.room_id)
+            await ctx.reply(f"{e.pesan} Silakan ulangi dengan !lapor. " + DARURAT)
+            ctx.state.clear_conv(ctx.sender, ctx.room_id)
         return
-    bot.state.clear_conv(ctx.sender, ctx.room_id)
-    bot.wake_outbox()
+    ctx.state.clear_conv(ctx.sender, ctx.room_id)
+    ctx.deps.delivery.wake()
     await ctx.reply(
         f"Terima kasih, laporan Anda sudah kami terima dengan nomor {report['id']}.\n"
-        f"Jenis: {schema.jenis_label(report['jenis'])}\n"
+        f"Jenis: {jenis_label(report['jenis'])}\n"
         f"Lokasi: {report['lokasi'].get('teks')}\n"
-        "Operator Polres Batang akan menindaklanjuti, dan setiap perubahan status akan saya kabarkan di sini. "
-        f"Cek status kapan saja: !status {report['id']}\n\n⚠️ " + fmt.DARURAT)
+        "Operator Polres Batang akan menindaklanjuti, dan setiap perubahan status akan saya kabarkan "
+        f"di sini. Cek status kapan saja: !status {report['id']}\n\n⚠️ " + DARURAT)
 
 
-async def status(ctx, text: str) -> None:
-    store = ctx.bot.store
+async def status(ctx: Ctx, text: str) -> None:
+    """!status [LK-…]: the named reports of this user, else their newest."""
+    store = ctx.store
     ids = schema.find_ids(text)
     if ids:
         lines = []
@@ -234,47 +246,11 @@ async def status(ctx, text: str) -> None:
             if r is None or r.get("pelapor") != ctx.sender:
                 lines.append(f"Laporan {rid} tidak ditemukan di antara laporan Anda.")
             else:
-                lines.append(schema.format_status_line(r))
+                lines.append(format_status_line(r))
         await ctx.reply("\n".join(lines))
         return
     mine = store.reports_for(ctx.sender)[:5]
     if not mine:
-        await ctx.reply("Anda belum punya laporan. Ketik !lapor untuk membuat laporan. " + fmt.DARURAT)
+        await ctx.reply("Anda belum punya laporan. Ketik !lapor untuk membuat laporan. " + DARURAT)
         return
-    await ctx.reply("Laporan Anda:\n" + "\n".join(schema.format_status_line(r) for r in mine))
-
-
-CARD_HINT = ("\n\nTindak lanjut: reaksi ✅ diterima · 👮 ditangani · 🏁 selesai, atau perintah "
-             "!terima / !tangani / !selesai / !tolak {id} alasan")
-
-
-async def deliver_outbox(bot) -> int:
-    """Deliver pending store notifications: cards to the operator room and status updates to
-    Matrix reporters. Stable txn ids (notif id) make a re-delivery after a crash idempotent."""
-    store = bot.store
-    n_sent = 0
-    for n in store.pending_notifications(target="operator"):
-        report = store.get(n["laporan_id"]) or {}
-        body = (n.get("pesan") or schema.format_card(report)) + CARD_HINT.format(id=n["laporan_id"])
-        content = fmt.notice(body)
-        content["msgtype"] = "m.text"  # cards should notify operators
-        eid = await bot.send(bot.operator_room, content, txn_id=f"notif-{n['notif_id']}")
-        if eid:
-            store.set_operator_event(n["laporan_id"], eid)
-            store.mark_notified(n["notif_id"])
-            n_sent += 1
-        else:
-            store.mark_failed(n["notif_id"], "send to operator room failed")
-    for n in store.pending_notifications(target="pelapor", kanal="matrix"):
-        room = n.get("ruang")
-        if not room:
-            store.mark_failed(n["notif_id"], "no room for reporter")
-            continue
-        content = fmt.notice(n["pesan"], mention=n.get("pelapor"))
-        eid = await bot.send(room, content, txn_id=f"notif-{n['notif_id']}")
-        if eid:
-            store.mark_notified(n["notif_id"])
-            n_sent += 1
-        else:
-            store.mark_failed(n["notif_id"], "send to reporter room failed")
-    return n_sent
+    await ctx.reply("Laporan Anda:\n" + "\n".join(format_status_line(r) for r in mine))

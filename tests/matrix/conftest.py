@@ -4,20 +4,18 @@ from __future__ import annotations
 
 import os
 import shutil
-import sys
 import tempfile
 from pathlib import Path
 
 import pytest
 import pytest_asyncio
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(Path(__file__).parent))
+from devtools.matrix_user import MxUser, unique
+from devtools.net import free_port
+from matrix_bridge import synapse_ctl
+from matrix_bridge.config import Config
 
-from matrix_bridge import synapse_ctl  # noqa: E402
-from matrix_bridge.config import Config  # noqa: E402
-from mx_support import MxUser, free_port, unique  # noqa: E402
+ROOT = Path(__file__).resolve().parents[2]
 
 SERVER = "polres.localhost"
 
@@ -51,7 +49,15 @@ class Homeserver:
 @pytest.fixture(scope="session")
 def synapse():
     d = Path(tempfile.mkdtemp(prefix="synapse-test-"))
-    hs = Homeserver(d, free_port(), SERVER).start()
+    # Synapse sits behind an edge (tests/matrix/test_matrix_edge.py starts it on this port): clients are
+    # told this URL (public_baseurl, login's well_known), as in `make run` and production.
+    edge_port = free_port()
+    os.environ["SYNAPSE_PUBLIC_BASEURL"] = f"http://127.0.0.1:{edge_port}/"
+    try:
+        hs = Homeserver(d, free_port(), SERVER).start()
+    finally:
+        os.environ.pop("SYNAPSE_PUBLIC_BASEURL", None)
+    hs.edge_port = edge_port
     try:
         yield hs
     finally:
@@ -60,37 +66,41 @@ def synapse():
             shutil.rmtree(d, ignore_errors=True)
 
 
-def make_config(hs: Homeserver, state_dir: Path, **kw) -> Config:
+def make_config(hs: Homeserver, state_dir: Path, *, rasa_url: str, **kw) -> Config:
+    """A bridge Config for the test homeserver; rasa_url is the session's real Rasa (fixture
+    `rasa_url`): no bridge in these tests talks to a dead address by default."""
     cfg = Config(homeserver=hs.url, server_name=hs.server_name, state_dir=state_dir,
-                 reports_port=free_port(), reports_token="test-token-0123456789abcdef",
-                 rasa_url=kw.pop("rasa_url", "http://127.0.0.1:9"))
+                 reports_port=free_port(), reports_token="test-token-0123456789abcdef", rasa_url=rasa_url)
     for k, v in kw.items():
         setattr(cfg, k, v)
     return cfg
 
 
 @pytest.fixture(scope="session")
-def provisioned(synapse, tmp_path_factory):
+def provisioned(synapse, tmp_path_factory, rasa_url):
     """Rooms + bot + one operator, provisioned once; returns (provision record, base state dir)."""
     import asyncio
+
     from matrix_bridge.provision import provision
     base = tmp_path_factory.mktemp("bridge-base")
-    cfg = make_config(synapse, base)
+    cfg = make_config(synapse, base, rasa_url=rasa_url)
     rec = asyncio.run(provision(cfg, synapse.secret, operators=["operator"], community=["ojol-batang"],
                                 log=lambda *_: None))
     return rec
 
 
 @pytest_asyncio.fixture
-async def bridge_factory(synapse, provisioned, tmp_path):
+async def bridge_factory(synapse, provisioned, tmp_path, rasa_url):
     """start(rasa_url=..., clock=..., state_dir=..., store=..., **cfg) -> running in-process
-    BridgeService; all are stopped at teardown."""
-    from reports.store import open_store
+    BridgeService talking to the session's real Rasa unless rasa_url says otherwise; all are
+    stopped at teardown."""
     from matrix_bridge.service import BridgeService
+    from reports.store import open_store
     started = []
 
     async def start(state_dir: Path | None = None, store=None, clock=None, scheduler=False, **kw):
         sd = state_dir or (tmp_path / "bridge")
+        kw.setdefault("rasa_url", rasa_url)
         cfg = make_config(synapse, sd, bot_password=provisioned["bot_password"], **kw)
         if store is None:
             store = open_store(f"sqlite:///{tmp_path / 'reports.db'}")
@@ -102,7 +112,7 @@ async def bridge_factory(synapse, provisioned, tmp_path):
 
     yield start
     for svc in started:
-        if not svc.bot._stop.is_set():
+        if not svc.stopped:
             await svc.stop()
 
 

@@ -3,7 +3,6 @@ bridge; a user of a second homeserver `localhost:P2` joins #ojol-batang over fed
 report and receives a bulletin."""
 from __future__ import annotations
 
-import asyncio
 import re
 import shutil
 import tempfile
@@ -14,8 +13,11 @@ from zoneinfo import ZoneInfo
 import pytest
 import pytest_asyncio
 
+from devtools.matrix_user import MxUser
+from devtools.net import free_port
+from devtools.waiting import async_wait_until
+
 from conftest import Homeserver, make_config
-from mx_support import MxUser, free_port
 
 pytestmark = pytest.mark.asyncio(loop_scope="function")
 
@@ -40,13 +42,14 @@ def two_servers():
 
 
 @pytest_asyncio.fixture
-async def fed_bridge(two_servers, tmp_path):
+async def fed_bridge(two_servers, tmp_path, rasa_url):
     from matrix_bridge.provision import provision
     from matrix_bridge.service import BridgeService
     from reports.store import open_store
     police, _ = two_servers
-    cfg = make_config(police, tmp_path / "bridge")
-    rec = await provision(cfg, police.secret, operators=["operator"], community=["ojol-batang"], log=lambda *_: None)
+    cfg = make_config(police, tmp_path / "bridge", rasa_url=rasa_url)
+    rec = await provision(cfg, police.secret, operators=["operator"], community=["ojol-batang"],
+                          log=lambda *_: None)
     cfg.bot_password = rec["bot_password"]
     svc = BridgeService(cfg, store=open_store(f"sqlite:///{tmp_path / 'reports.db'}"),
                         clock=lambda: datetime(2030, 2, 1, 12, 10, tzinfo=ZoneInfo("Asia/Jakarta")),
@@ -68,9 +71,12 @@ async def test_federated_member_reports_and_gets_bulletin(two_servers, fed_bridg
     try:
         room_id = await u.join(alias)  # federated join
         assert room_id == rec["rooms"][alias]
-        await asyncio.sleep(1.0)
+        # the bridge has seen the federated join before the first message
+        await async_wait_until(lambda: uid in getattr(svc.bot.client.rooms.get(room_id), "users", {}), 60,
+                               f"the bridge to see {uid} join over federation")
         for text, expect in [("!lapor banjir", "lokasi"), ("Desa Klidang Lor, dekat pantai", "kapan"),
-                             ("barusan", "ceritakan"), ("Air rob masuk rumah warga setinggi lutut.", "lewati")]:
+                             ("barusan", "ceritakan"),
+                             ("Air rob masuk rumah warga setinggi lutut.", "lewati")]:
             m = u.mark()
             await u.text(room_id, text)
             await u.wait_bot_text(room_id, bot_id, expect, start=m, timeout=60)
@@ -83,14 +89,14 @@ async def test_federated_member_reports_and_gets_bulletin(two_servers, fed_bridg
 
         # Routine bulletin (clock 12:10 WIB -> siang due) reaches the remote member
         m = u.mark()
-        sent = await svc.bot.bulletins.run_due()
+        sent = await svc.bulletins.run_due()
         assert ("siang", "2030-02-01") in sent
         await u.wait_bot_text(room_id, bot_id, "Siaran Kamtibmas Siang", start=m, timeout=60)
 
         # Operator status change is delivered to the remote reporter over federation
         m = u.mark()
         svc.store.update_status(rid, "diterima", "@operator:" + police.server_name)
-        svc.bot.wake_outbox()
+        svc.delivery.wake()
         await u.wait_bot_text(room_id, bot_id, "diterima", start=m, timeout=60)
     finally:
         await u.close()

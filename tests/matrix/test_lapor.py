@@ -26,7 +26,8 @@ async def test_report_lifecycle_and_roles(bridge_factory, user_factory, operator
     assert "110" in ev["content"]["body"] and "112" in ev["content"]["body"]
     assert ev["content"]["msgtype"] == "m.notice"
     for answer, expect in [("2", "lokasi"), ("Jl. Gajah Mada depan Alun-alun Batang", "kapan"),
-                           ("barusan", "ceritakan"), ("Motor dan mobil bertabrakan, satu orang luka ringan.", "foto")]:
+                           ("barusan", "ceritakan"),
+                           ("Motor dan mobil bertabrakan, satu orang luka ringan.", "foto")]:
         m = warga.mark()
         await warga.text(ojol, answer)
         await warga.wait_bot_text(ojol, bot_id, expect, start=m)
@@ -85,14 +86,21 @@ async def test_report_lifecycle_and_roles(bridge_factory, user_factory, operator
     # Invalid transition gets a clear message; status unchanged
     m = operator.mark()
     await operator.text(oproom, f"!tolak {report_id} laporan ganda")
-    ev = await operator.wait_bot_text(oproom, bot_id, report_id, start=m)
+    # (the operator's client may still hold older, unread replies: wait for this very answer)
+    ev = await operator.wait_bot_text(oproom, bot_id, "tidak bisa diubah", start=m)
+    body = ev["content"]["body"]
+    assert report_id in body and "Selesai" in body, body
     assert svc.store.get(report_id)["status"] == "selesai"
+    assert [h["status"] for h in svc.store.history(report_id)] == ["baru", "diterima", "ditangani", "selesai"]
 
     # Reporter checks status
     m = warga.mark()
     await warga.text(ojol, f"!status {report_id}")
     ev = await warga.wait_bot_text(ojol, bot_id, report_id, start=m)
     assert "Selesai" in ev["content"]["body"]
+    # ... and was never told about the refused rejection (all bot messages up to this answer are in)
+    assert not [e for r, e in warga.events if r == ojol and e.get("sender") == bot_id
+                and "tidak dapat kami tindak lanjuti" in (e.get("content") or {}).get("body", "")]
 
 
 async def test_report_with_location_share_and_rejection(bridge_factory, user_factory, operator, provisioned):
@@ -106,9 +114,11 @@ async def test_report_with_location_share_and_rejection(bridge_factory, user_fac
     await warga.text(dm, "!lapor tawuran")
     await warga.wait_bot_text(dm, bot_id, "lokasi", start=m)
     m = warga.mark()
-    await warga.send(dm, {"msgtype": "m.location", "body": "Lokasi saya", "geo_uri": "geo:-6.9075,109.7302;u=20"})
+    await warga.send(dm, {"msgtype": "m.location", "body": "Lokasi saya",
+                          "geo_uri": "geo:-6.9075,109.7302;u=20"})
     await warga.wait_bot_text(dm, bot_id, "kapan", start=m)
-    for answer, expect in [("tadi pukul 21.00", "ceritakan"), ("Dua kelompok pemuda saling lempar batu.", "lewati")]:
+    for answer, expect in [("tadi pukul 21.00", "ceritakan"),
+                           ("Dua kelompok pemuda saling lempar batu.", "lewati")]:
         m = warga.mark()
         await warga.text(dm, answer)
         await warga.wait_bot_text(dm, bot_id, expect, start=m)

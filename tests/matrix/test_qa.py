@@ -4,14 +4,14 @@ Rasa buttons become numbered options and a number answers with the button payloa
 natural-language incident reports start the report conversation."""
 from __future__ import annotations
 
-import asyncio
 import json
 import urllib.request
 
 import pytest
 
-from conftest import room
 from matrix_bridge.formatting import rasa_to_text
+
+from conftest import room
 
 pytestmark = pytest.mark.asyncio(loop_scope="function")
 
@@ -26,7 +26,8 @@ def rasa_reply(rasa_url: str, sender: str, text: str) -> list[dict]:
 
 def test_buttons_degrade_to_numbered_text():
     text, payloads = rasa_to_text([{"text": "Maksud Anda yang mana?", "buttons": [
-        {"title": "Biaya SIM", "payload": "/sim_biaya"}, {"title": "Syarat SKCK", "payload": "/skck_syarat"}]}])
+        {"title": "Biaya SIM", "payload": "/sim_biaya"},
+        {"title": "Syarat SKCK", "payload": "/skck_syarat"}]}])
     assert text.endswith("Balas dengan angka:\n1. Biaya SIM\n2. Syarat SKCK")
     assert payloads == ["/sim_biaya", "/skck_syarat"]
 
@@ -45,10 +46,8 @@ async def test_dm_question_and_room_mention(rasa_url, bridge_factory, user_facto
     assert c["m.relates_to"]["m.in_reply_to"]["event_id"] == q
     # The relayed answer is Rasa's own answer to the same question (same path as the web widget)
     direct, _ = rasa_to_text(rasa_reply(rasa_url, "probe-" + warga.user_id, "berapa biaya perpanjang SIM C?"))
-    if direct:
-        assert "SIM" in c["body"] and "SIM" in direct
-    else:  # Rasa gave no answer: the bot says so politely instead of staying silent
-        assert "belum bisa menjawab" in c["body"]
+    assert direct and "SIM" in direct, f"Rasa gave no SIM answer to a SIM fee question: {direct!r}"
+    assert c["body"] == direct
 
     # Community room: a mention gets a threaded reply, plain chatter gets nothing
     ojol = room(provisioned, "ojol-batang")
@@ -59,11 +58,15 @@ async def test_dm_question_and_room_mention(rasa_url, bridge_factory, user_facto
                                   "m.mentions": {"user_ids": [bot_id]}})
     ev = await driver.wait_bot_text(ojol, bot_id, "", start=m, timeout=60)
     rel = ev["content"]["m.relates_to"]
-    assert rel["rel_type"] == "m.thread" and rel["event_id"] == q2, (ev, svc.bot.client.rooms.get(ojol) and 0)
+    assert rel["rel_type"] == "m.thread" and rel["event_id"] == q2, ev
     assert ev["content"]["body"].strip()
-    await driver.pump(1500)
+    # Marker: the bridge handles one sender's messages in a room in order, so once this command is
+    # answered, a reply to the chatter (sent before it) would already be here.
+    await driver.text(ojol, "!status LK-2030-909090")
+    await driver.wait_bot_text(ojol, bot_id, "LK-2030-909090", start=m, timeout=60)
     bot_msgs = [e for r, e in driver.events[m:] if r == ojol and e.get("sender") == bot_id
-                and e.get("type") == "m.room.message"]
+                and e.get("type") == "m.room.message"
+                and "LK-2030-909090" not in (e.get("content") or {}).get("body", "")]
     assert len(bot_msgs) == 1, "the bot must not answer unaddressed chatter"
 
 
@@ -89,7 +92,8 @@ async def test_numbered_options_map_to_payload(rasa_url, bridge_factory, user_fa
     await warga.text(dm, "1")
     ev = await warga.wait_bot_text(dm, bot_id, "", start=m, timeout=60)
     expected, _ = rasa_to_text(rasa_reply(rasa_url, "probe2-" + warga.user_id, options[0]))
-    assert ev["content"]["body"].split("\n")[0][:30] == expected.split("\n")[0][:30] or expected == ""
+    assert expected, f"Rasa has no answer to the button payload {options[0]!r}"
+    assert ev["content"]["body"] == expected
 
 
 async def test_natural_language_report_starts_conversation(rasa_url, bridge_factory, user_factory):
@@ -105,9 +109,16 @@ async def test_natural_language_report_starts_conversation(rasa_url, bridge_fact
     conv = svc.bot.state.get_conv(warga.user_id, dm)
     assert conv["jenis"] == "kecelakaan_lalu_lintas" and "Subah" in conv["lokasi"]["teks"]
     # Asking HOW to report is a question, not a report
+    m = warga.mark()
     await warga.text(dm, "!batal")
-    await asyncio.sleep(0.5)
+    await warga.wait_bot_text(dm, bot_id, "Laporan dibatalkan", start=m)
+    assert svc.bot.state.get_conv(warga.user_id, dm) is None
     m = warga.mark()
     await warga.text(dm, "bagaimana cara membuat laporan polisi di SPKT?")
     ev = await warga.wait_bot_text(dm, bot_id, "", start=m, timeout=60)
     assert svc.bot.state.get_conv(warga.user_id, dm) is None
+    # ... answered by the assistant (Rasa), not by the report conversation
+    assert "jenis kejadian" not in ev["content"]["body"].lower()
+    direct, _ = rasa_to_text(rasa_reply(rasa_url, "probe3-" + warga.user_id,
+                                        "bagaimana cara membuat laporan polisi di SPKT?"))
+    assert direct and ev["content"]["body"] == direct

@@ -5,7 +5,6 @@ standalone `python -m reports` is started as a subprocess. Real SQLite in a temp
 """
 from __future__ import annotations
 
-import asyncio
 import os
 import socket
 import stat
@@ -19,27 +18,27 @@ import pytest
 import pytest_asyncio
 from aiohttp import web
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
+from devtools.net import free_port
+from devtools.waiting import async_wait_until
+from reports import outbox
+from reports.api import make_app
+from reports.store import open_store
 
-from reports import outbox  # noqa: E402
-from reports.api import make_app  # noqa: E402
-from reports.store import open_store  # noqa: E402
+ROOT = Path(__file__).resolve().parents[2]
 
 aio = pytest.mark.asyncio(loop_scope="function")
 
 TOKEN = "test-token-0123456789abcdef"
+# For the tests whose behaviour involves no answer from Rasa (and test_status_endpoint, which checks
+# the retry path when Rasa is down): nothing listens on the discard port. Delivery through the real
+# Rasa is test_status_reaches_the_web_reporter_through_rasa.
+UNREACHABLE_RASA = "http://127.0.0.1:9"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def new_report(**over):
-    body = {"jenis": "bencana_alam", "lokasi": {"teks": "Desa Kalisalak, Limpung", "lat": -7.01, "lon": 109.9},
+    body = {"jenis": "bencana_alam",
+            "lokasi": {"teks": "Desa Kalisalak, Limpung", "lat": -7.01, "lon": 109.9},
             "waktu": "barusan", "deskripsi": "Tanah longsor menutup separuh jalan desa.",
             "kanal": "web", "pelapor": "web-abc", "idempotency_key": "rasa:web-abc:1"}
     body.update(over)
@@ -60,7 +59,7 @@ class Served:
             self.changed.append((report["id"], report["status"]))
 
         kw = {"on_created": lambda r: self.created.append(r["id"]), "on_status": on_status,
-              "rasa_url": "http://127.0.0.1:9", "outbox_path": self.tmp / "outbox.jsonl", **self.kw}
+              "rasa_url": UNREACHABLE_RASA, "outbox_path": self.tmp / "outbox.jsonl", **self.kw}
         self.runner = web.AppRunner(make_app(self.store, TOKEN, **kw))
         await self.runner.setup()
         await web.TCPSite(self.runner, "127.0.0.1", self.port).start()
@@ -90,7 +89,8 @@ async def test_health_needs_no_token(api):
                                      {"Authorization": TOKEN}])
 @aio
 async def test_v1_needs_the_bearer_token(api, headers):
-    for method, path in (("POST", "/v1/reports"), ("GET", "/v1/reports"), ("GET", "/v1/reports/LK-2026-000001"),
+    for method, path in (("POST", "/v1/reports"), ("GET", "/v1/reports"),
+                         ("GET", "/v1/reports/LK-2026-000001"),
                          ("POST", "/v1/reports/LK-2026-000001/status")):
         async with api.http.request(method, path, json=new_report(), headers=headers) as r:
             assert r.status == 401, (method, path)
@@ -148,7 +148,8 @@ async def test_create_400_names_the_field(api, body, field):
 
 @aio
 async def test_create_400_on_broken_json(api):
-    async with api.http.post("/v1/reports", data=b"{oops", headers={**AUTH, "Content-Type": "application/json"}) as r:
+    async with api.http.post("/v1/reports", data=b"{oops",
+                             headers={**AUTH, "Content-Type": "application/json"}) as r:
         assert r.status == 400
         assert "JSON" in (await r.json())["pesan"]
 
@@ -184,12 +185,44 @@ async def test_status_endpoint(api):
     pend = api.store.pending_notifications(target="pelapor", kanal="web")
     assert [n["status"] for n in pend] == ["ditangani", "ditolak"]
     # Rasa (rasa_url) is unreachable in this test: deliveries are attempted, fail, and stay pending
-    for _ in range(50):
-        if all(n["attempts"] >= 1 for n in api.store.pending_notifications(kanal="web")):
-            break
-        await asyncio.sleep(0.1)
+    def attempted():
+        return all(n["attempts"] >= 1 for n in api.store.pending_notifications(kanal="web"))
+
+    await async_wait_until(attempted, 30, "both deliveries to be attempted")
     pend = api.store.pending_notifications(kanal="web")
     assert len(pend) == 2 and all(n["attempts"] >= 1 for n in pend)
+
+
+@aio
+async def test_status_reaches_the_web_reporter_through_rasa(tmp_path, rasa_url):
+    """With the session's real Rasa, a status change of a web report is delivered: Rasa accepts the
+    trigger_intent, the notification leaves the queue, and the reporter's conversation gets the
+    assistant's status message naming the report."""
+    import json
+    import urllib.request
+    import uuid
+
+    from scripts import servers
+    sender = f"web-notif-{uuid.uuid4().hex[:10]}"
+    s = await Served(tmp_path, rasa_url=rasa_url, notify_interval=0.2).start()
+    try:
+        async with s.http.post("/v1/reports", json=new_report(pelapor=sender, idempotency_key=sender),
+                               headers=AUTH) as r:
+            rid = (await r.json())["id"]
+        async with s.http.post(f"/v1/reports/{rid}/status", json={"status": "diterima", "oleh": "op"},
+                               headers=AUTH) as r:
+            assert r.status == 200
+        await async_wait_until(lambda: not s.store.pending_notifications(kanal="web"), 90,
+                               "the web notification to be delivered through Rasa")
+        with urllib.request.urlopen(servers.with_token(f"{rasa_url}/conversations/{sender}/tracker"),
+                                    timeout=30) as resp:
+            tracker = json.loads(resp.read())
+        intents = [e["parse_data"]["intent"]["name"] for e in tracker["events"] if e["event"] == "user"]
+        bot = [e.get("text") or "" for e in tracker["events"] if e["event"] == "bot"]
+        assert "lapor_pembaruan_status" in intents, intents
+        assert any(rid in t for t in bot), bot
+    finally:
+        await s.stop()
 
 
 @aio
@@ -216,16 +249,11 @@ async def test_background_ingests_the_outbox(tmp_path):
     outbox.append(ob, new_report(idempotency_key="queued-1", pelapor="web-q"))
     s = await Served(tmp_path, outbox_interval=0.2).start()
     try:
-        for _ in range(50):
-            if s.store.list():
-                break
-            await asyncio.sleep(0.1)
+        await async_wait_until(s.store.list, 30, "the queued report to be ingested")
         assert [r["pelapor"] for r in s.store.list()] == ["web-q"]
         outbox.append(ob, new_report(idempotency_key="queued-2", pelapor="web-q2"))
-        for _ in range(50):
-            if len(s.store.list()) == 2 and ob.read_text() == "":
-                break
-            await asyncio.sleep(0.1)
+        await async_wait_until(lambda: len(s.store.list()) == 2 and ob.read_text() == "", 30,
+                               "the second queued report to be ingested and the outbox emptied")
         assert {r["pelapor"] for r in s.store.list()} == {"web-q", "web-q2"}
         assert ob.read_text() == ""
     finally:
@@ -246,7 +274,7 @@ def _env(tmp_path: Path, **extra) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("REPORTS_")}
     env.update({"PYTHONPATH": str(ROOT), "REPORTS_DB_URL": f"sqlite:///{tmp_path / 'r.db'}",
                 "REPORTS_TOKEN_FILE": str(tmp_path / "reports.token"),
-                "REPORTS_OUTBOX": str(tmp_path / "outbox.jsonl"), "RASA_URL": "http://127.0.0.1:9"})
+                "REPORTS_OUTBOX": str(tmp_path / "outbox.jsonl"), "RASA_URL": UNREACHABLE_RASA})
     env.update(extra)
     return env
 
@@ -255,6 +283,24 @@ def test_standalone_refuses_non_loopback(tmp_path):
     r = subprocess.run([sys.executable, "-m", "reports"], cwd=ROOT, capture_output=True, text=True,
                        env=_env(tmp_path, REPORTS_HOST="0.0.0.0", REPORTS_PORT=str(free_port())), timeout=60)
     assert r.returncode == 2 and "loopback" in r.stderr
+
+
+def reachable(host: str, port: int) -> bool:
+    with socket.socket() as s:
+        s.settimeout(2)
+        return s.connect_ex((host, port)) == 0
+
+
+def test_probe_address_tells_wildcard_from_loopback_binds():
+    """The control for the loopback check below: 127.0.0.2 reaches a 0.0.0.0 listener but not a
+    127.0.0.1 one (if it could not tell them apart, that check would pass vacuously)."""
+    for bind, other_reaches in (("0.0.0.0", True), ("127.0.0.1", False)):
+        with socket.socket() as srv:
+            srv.bind((bind, 0))
+            srv.listen()
+            port = srv.getsockname()[1]
+            assert reachable("127.0.0.1", port)
+            assert reachable("127.0.0.2", port) is other_reaches, bind
 
 
 def test_standalone_generates_token_and_serves(tmp_path):
@@ -281,12 +327,11 @@ def test_standalone_generates_token_and_serves(tmp_path):
                                      headers={"Authorization": f"Bearer {token}"})
         with urllib.request.urlopen(req, timeout=5) as r:
             assert r.status == 200
-        # it listens on loopback only
-        with socket.socket() as s:
-            s.settimeout(1)
-            other = [a for a in socket.gethostbyname_ex(socket.gethostname())[2] if not a.startswith("127.")]
-            if other:
-                assert s.connect_ex((other[0], port)) != 0
+        # It listens on 127.0.0.1 only. On Linux all of 127.0.0.0/8 reaches this host, so a socket
+        # bound to 0.0.0.0 (every address) answers on 127.0.0.2 too, while one bound to 127.0.0.1
+        # does not: 127.0.0.2 stands in for "any other address of this host".
+        assert reachable("127.0.0.1", port)
+        assert not reachable("127.0.0.2", port), "the report API answers beyond 127.0.0.1"
     finally:
         proc.terminate()
         out, _ = proc.communicate(timeout=20)

@@ -3,6 +3,7 @@ exactly one answer (none lost, none doubled) and a report filed across the crash
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import re
 import signal
@@ -13,18 +14,21 @@ from pathlib import Path
 
 import pytest
 
+from devtools.net import free_port
+from devtools.waiting import async_wait_until
+
 from conftest import ROOT, room
-from mx_support import free_port
 
 pytestmark = pytest.mark.asyncio(loop_scope="function")
 
 
-def spawn_bridge(synapse, provisioned, state_dir: Path, db: Path, log: Path) -> subprocess.Popen:
+def spawn_bridge(synapse, provisioned, state_dir: Path, db: Path, log: Path,
+                 rasa_url: str) -> subprocess.Popen:
     env = dict(os.environ,
                MATRIX_HOMESERVER=synapse.url, SYNAPSE_SERVER_NAME=synapse.server_name,
                MATRIX_BOT_PASSWORD=provisioned["bot_password"], BRIDGE_STATE_DIR=str(state_dir),
                REPORTS_PORT=str(free_port()), REPORTS_TOKEN="test-token-0123456789abcdef",
-               REPORTS_DB_URL=f"sqlite:///{db}", RASA_URL="http://127.0.0.1:9",
+               REPORTS_DB_URL=f"sqlite:///{db}", RASA_URL=rasa_url,
                BULLETIN_TIMES="pagi=06:00")
     return subprocess.Popen([sys.executable, "-m", "matrix_bridge", "--log-level", "INFO"], cwd=str(ROOT),
                             env=env, stdout=open(log, "ab"), stderr=subprocess.STDOUT)
@@ -39,16 +43,37 @@ async def wait_log(log: Path, text: str, timeout: float = 60):
     raise AssertionError(f"{text!r} not in bridge log:\n{log.read_text()[-3000:]}")
 
 
-async def test_kill_mid_burst_exactly_once(synapse, provisioned, user_factory, tmp_path):
+async def marker(user, room_id: str, bot_id: str, rid: str, timeout: float = 90) -> None:
+    """Sends `!status rid` and waits for its answer. The bridge handles one sender's events in a
+    room in order, so once this answer is in, any reply to an earlier message (a duplicate
+    included) has already been sent: no fixed "nothing else arrived" window is needed."""
+    m = user.mark()
+    await user.text(room_id, f"!status {rid}")
+    await user.wait_bot_text(room_id, bot_id, rid, start=m, timeout=timeout)
+
+
+async def first_answer(user, room_id: str, bot_id: str, rid: str, timeout: float = 90) -> None:
+    """Readiness of a freshly started bridge: its very first sync skips older messages, so
+    `!status rid` is sent again every few seconds until answered (deadline `timeout`)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return await marker(user, room_id, bot_id, rid, timeout=5)
+        except AssertionError:
+            if time.monotonic() > deadline:
+                raise
+
+
+async def test_kill_mid_burst_exactly_once(synapse, provisioned, user_factory, tmp_path, rasa_url):
     bot_id = f"@kamtibmas-bot:{synapse.server_name}"
     ojol = room(provisioned, "ojol-batang")
     state_dir, db, log = tmp_path / "bridge", tmp_path / "reports.db", tmp_path / "bridge.log"
-    proc = spawn_bridge(synapse, provisioned, state_dir, db, log)
+    warga = await user_factory("burst", join=[ojol])
+    pelapor = await user_factory("pelapor", join=[ojol])
+    proc = spawn_bridge(synapse, provisioned, state_dir, db, log, rasa_url)
     try:
         await wait_log(log, "bridge running")
-        await asyncio.sleep(1.0)  # first sync done (history floor set)
-        warga = await user_factory("burst", join=[ojol])
-        pelapor = await user_factory("pelapor", join=[ojol])
+        await first_answer(warga, ojol, bot_id, "LK-2029-000001")  # first sync done, events handled
         # A report conversation whose final message lands during the burst
         for text in ["!lapor", "2", "Simpang Tiga Kandeman", "barusan", "Truk menyerempet pengendara motor"]:
             m = pelapor.mark()
@@ -68,7 +93,7 @@ async def test_kill_mid_burst_exactly_once(synapse, provisioned, user_factory, t
                 proc.wait(10)
                 killed = True
         assert killed
-        proc = spawn_bridge(synapse, provisioned, state_dir, db, log)
+        proc = spawn_bridge(synapse, provisioned, state_dir, db, log, rasa_url)
 
         answered: dict[str, int] = {}
         deadline = time.monotonic() + 90
@@ -80,7 +105,7 @@ async def test_kill_mid_burst_exactly_once(synapse, provisioned, user_factory, t
                 if r == ojol and e.get("sender") == bot_id and "tidak ditemukan" in body:
                     for rid in re.findall(r"LK-2030-\d{6}", body):
                         answered[rid] = answered.get(rid, 0) + 1
-        await warga.pump(2000)  # give duplicates a chance to show up
+        await marker(warga, ojol, bot_id, "LK-2029-000002")  # duplicates would have come before it
         answered = {}
         for r, e in warga.events[start:]:
             body = (e.get("content") or {}).get("body", "")
@@ -91,7 +116,7 @@ async def test_kill_mid_burst_exactly_once(synapse, provisioned, user_factory, t
         assert all(v == 1 for v in answered.values()), {k: v for k, v in answered.items() if v != 1}
 
         # The report sent mid-burst exists exactly once and was confirmed exactly once
-        await pelapor.pump(1000)
+        await pelapor.wait_bot_text(ojol, bot_id, "LK-2029-000002")  # pelapor saw up to the marker
         confirmations = [e for r, e in pelapor.events if r == ojol and e.get("sender") == bot_id
                          and "nomor LK-" in (e.get("content") or {}).get("body", "")]
         assert len(confirmations) == 1
@@ -111,7 +136,7 @@ async def test_kill_mid_burst_exactly_once(synapse, provisioned, user_factory, t
         start2 = warga.mark()
         for rid in ids2:
             await warga.text(ojol, f"!status {rid}")
-        proc = spawn_bridge(synapse, provisioned, state_dir, db, log)
+        proc = spawn_bridge(synapse, provisioned, state_dir, db, log, rasa_url)
         got: dict[str, int] = {}
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and len(got) < n2:
@@ -123,7 +148,14 @@ async def test_kill_mid_burst_exactly_once(synapse, provisioned, user_factory, t
                     for rid in re.findall(r"LK-2031-\d{6}", body):
                         got[rid] = got.get(rid, 0) + 1
         assert sorted(got) == ids2, f"missing {len(set(ids2) - set(got))}"
-        assert all(v == 1 for v in got.values())
+        await marker(warga, ojol, bot_id, "LK-2029-000003")
+        got = {}
+        for r, e in warga.events[start2:]:
+            body = (e.get("content") or {}).get("body", "")
+            if r == ojol and e.get("sender") == bot_id:
+                for rid in re.findall(r"LK-2031-\d{6}", body):
+                    got[rid] = got.get(rid, 0) + 1
+        assert all(v == 1 for v in got.values()), {k: v for k, v in got.items() if v != 1}
         assert "backfilled" in log.read_text()
     finally:
         if proc.poll() is None:
@@ -131,9 +163,11 @@ async def test_kill_mid_burst_exactly_once(synapse, provisioned, user_factory, t
             proc.wait(20)
 
 
-async def test_bridge_survives_homeserver_restart(synapse, bridge_factory, user_factory, provisioned):
+async def test_bridge_survives_homeserver_restart(synapse, bridge_factory, user_factory, provisioned, caplog):
     """Connection loss: Synapse goes away and comes back; the bridge backs off, resyncs and
     answers messages sent after the outage."""
+    caplog.set_level(logging.WARNING, logger="matrix_bridge")
+    caplog.set_level(logging.WARNING, logger="nio.client")  # nio retries failed requests itself
     svc = await bridge_factory()
     bot_id = svc.cfg.bot_user_id
     ojol = room(provisioned, "ojol-batang")
@@ -142,10 +176,15 @@ async def test_bridge_survives_homeserver_restart(synapse, bridge_factory, user_
     await warga.text(ojol, "!status LK-2030-100001")
     await warga.wait_bot_text(ojol, bot_id, "LK-2030-100001", start=m)
 
+    def sync_failed() -> bool:  # the bridge (or nio's own retry inside it) logged a failed request
+        return any(r.getMessage().startswith(("sync failed", "sync error", "Timed out, sleeping"))
+                   for r in caplog.records)
+
     await asyncio.to_thread(synapse.stop)
-    await asyncio.sleep(3)
-    await asyncio.to_thread(synapse.start)
-    await asyncio.sleep(0.5)
+    try:  # the bridge noticed the outage before Synapse comes back
+        await async_wait_until(sync_failed, 60, "the bridge's sync to fail during the outage")
+    finally:  # whatever happened, the session's Synapse runs again for the next tests
+        await asyncio.to_thread(synapse.start)  # returns once Synapse answers /health
     m = warga.mark()
     await warga.text(ojol, "!status LK-2030-100002")
     ev = await warga.wait_bot_text(ojol, bot_id, "LK-2030-100002", start=m, timeout=90)

@@ -53,7 +53,8 @@ async def test_voice_relay_both_ways(bridge_factory, user_factory, operator, pro
     third = await operator.upload_audio(b"OggS" + b"\3" * 300)
     third_id = await operator.send(oproom, third)  # no target yet: stays among operators
     dm_ = driver.mark()
-    await operator.text(oproom, "!jawab #ojol-batang", **{"m.relates_to": {"m.in_reply_to": {"event_id": third_id}}})
+    await operator.text(oproom, "!jawab #ojol-batang",
+                        **{"m.relates_to": {"m.in_reply_to": {"event_id": third_id}}})
     _, back3 = await driver.wait_for(_is_bot_audio(ojol, bot_id), start=dm_)
     assert back3["content"]["url"] == third["url"]
 

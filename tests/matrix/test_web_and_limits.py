@@ -6,17 +6,24 @@ from __future__ import annotations
 import asyncio
 import json
 import urllib.request
+import uuid
 
 import pytest
+
+from devtools.waiting import async_wait_until
+from scripts import servers
 
 from conftest import room
 
 pytestmark = pytest.mark.asyncio(loop_scope="function")
 
+UNREACHABLE_RASA = "http://127.0.0.1:9"  # test_flood_limit_and_rasa_down: the outage is the behaviour
+
 
 def post(url: str, payload: dict, token: str) -> tuple[int, dict]:
     req = urllib.request.Request(url, data=json.dumps(payload).encode(), method="POST",
-                                 headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"})
+                                 headers={"Content-Type": "application/json",
+                                          "Authorization": f"Bearer {token}"})
     try:
         with urllib.request.urlopen(req, timeout=30) as r:
             return r.status, json.loads(r.read())
@@ -24,16 +31,22 @@ def post(url: str, payload: dict, token: str) -> tuple[int, dict]:
         return e.code, json.loads(e.read() or b"{}")
 
 
-async def test_web_report_card_and_status(bridge_factory, operator, provisioned):
-    svc = await bridge_factory()
+def get_json(url: str) -> dict:
+    with urllib.request.urlopen(url, timeout=30) as r:
+        return json.loads(r.read())
+
+
+async def test_web_report_card_and_status(bridge_factory, operator, provisioned, rasa_url):
+    svc = await bridge_factory()  # the session's real Rasa
     bot_id = svc.cfg.bot_user_id
     oproom = room(provisioned, "operator-polres")
     await operator.join(oproom)
     m = operator.mark()
+    key = f"web-test-{uuid.uuid4().hex[:10]}"  # a fresh reporter in the session's Rasa
     api = f"http://127.0.0.1:{svc.cfg.reports_port}/v1/reports"
     payload = {"jenis": "bencana_alam", "lokasi": "Dukuh Sigandu, Batang", "waktu": "barusan",
-               "deskripsi": "Pohon tumbang menutup jalan desa.", "kanal": "web", "pelapor": "web-sender-123",
-               "idempotency_key": "web:test-1"}
+               "deskripsi": "Pohon tumbang menutup jalan desa.", "kanal": "web", "pelapor": f"web-{key}",
+               "idempotency_key": key}
     status, body = await asyncio.to_thread(post, api, payload, svc.cfg.reports_token)
     assert status == 201, body
     rid = body["id"]
@@ -47,16 +60,29 @@ async def test_web_report_card_and_status(bridge_factory, operator, provisioned)
     await operator.text(oproom, f"!terima {rid}")
     await operator.wait_bot_text(oproom, bot_id, "Diterima", start=m)
     assert svc.store.get(rid)["status"] == "diterima"
-    pending = svc.store.pending_notifications(target="pelapor", kanal="web")
-    assert any(n["laporan_id"] == rid and n["status"] == "diterima" for n in pending)
-    await operator.pump(1500)
+    # The web reporter is told through the session's real Rasa: the notification leaves the queue
+    # and the reporter's conversation holds the assistant's status message for this report.
+    def web_pending():
+        pend = svc.store.pending_notifications(target="pelapor", kanal="web")
+        return [n for n in pend if n["laporan_id"] == rid]
+
+    await async_wait_until(lambda: not web_pending(), 90, "the web notification to be delivered")
+    tracker = await asyncio.to_thread(get_json, servers.with_token(
+        f"{rasa_url}/conversations/{payload['pelapor']}/tracker"))
+    bot = [e.get("text") or "" for e in tracker["events"] if e["event"] == "bot"]
+    assert any(rid in t for t in bot), bot
+    # Marker: a second report's card; a duplicate card for the first would have been sent before it
+    status, other = await asyncio.to_thread(post, api, {**payload, "idempotency_key": f"{key}-marker"},
+                                            svc.cfg.reports_token)
+    assert status == 201, other
+    await operator.wait_bot_text(oproom, bot_id, other["id"], start=m)
     cards = [e for r, e in operator.events if r == oproom and e.get("sender") == bot_id
              and (e.get("content") or {}).get("body", "").startswith(f"LAPORAN {rid}")]
     assert len(cards) == 1
 
 
 async def test_flood_limit_and_rasa_down(bridge_factory, user_factory):
-    svc = await bridge_factory(flood_questions=2, flood_window_s=60)
+    svc = await bridge_factory(flood_questions=2, flood_window_s=60, rasa_url=UNREACHABLE_RASA)
     bot_id = svc.cfg.bot_user_id
     warga = await user_factory("cepat")
     dm = await warga.dm(bot_id)

@@ -9,20 +9,17 @@ config (POLRES_CONFIG) and one with a broken config (knowledge base fails to loa
 from __future__ import annotations
 
 import json
-import sys
 import tempfile
 import urllib.request
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "scripts"))
+from knowledge import format as kf
+from knowledge import load_kb
+from scripts import servers
 
-import servers  # noqa: E402
-from knowledge import load_kb  # noqa: E402
-from knowledge import format as kf  # noqa: E402
+ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -86,7 +83,11 @@ def test_fee_extension_sim_c_is_specific(actions_url, domain, kb):
     assert kb.sim_fee("C", "perpanjang")["jumlah"] == 75000
     assert "Rp75.000" in reply
     assert "Rp100.000" not in reply and "Rp80.000" not in reply  # not the whole table
-    assert slot_events(r) == {"jenis_sim": "C", "layanan_sim": "perpanjang"}
+    slots = slot_events(r)
+    # the class and service, plus the subject of the conversation (follow-ups resolve against it)
+    assert {k: slots[k] for k in ("jenis_sim", "layanan_sim")} == {"jenis_sim": "C",
+                                                              "layanan_sim": "perpanjang"}
+    assert (slots["topik"], slots["subjek"], slots["atribut"]) == ("sim", "sim", "biaya")
 
 
 def test_fee_new_sim_c(actions_url, domain):
@@ -197,9 +198,12 @@ def test_topic_facts(actions_url, domain, intent, text, expected):
 
 
 def test_topic_answers_are_the_entries(actions_url, domain, kb):
-    from actions.topik import ENTRY_BY_INTENT
+    from actions.intents import table
 
-    for intent, entry_id in ENTRY_BY_INTENT.items():
+    rows = table().rows
+    answered = {i: r["entry"] for i, r in rows.items() if r.get("entry") and not r.get("aksi")}
+    assert {"sim_syarat_baru", "skck_syarat", "layanan_darurat", "pasal_kuhp_baru"} <= set(answered)
+    for intent, entry_id in answered.items():
         reply = text_of(call(actions_url, domain, "action_jawab_topik", text="x", intent=intent))
         assert kb.entry(entry_id)["teks"].strip()[:60] in reply, intent
         if kb.entry(entry_id)["kepastian"] != "pasti":
@@ -314,11 +318,14 @@ def extra_servers():
         encoding="utf-8")
     broken = tmp / "polres-broken.yml"
     broken.write_text("nama: [unclosed\n", encoding="utf-8")
+    empty = tmp / "polres-empty.yml"  # nothing filled in yet (whatever config/polres.yml holds)
+    empty.write_text("nama: Polres Batang\n", encoding="utf-8")
     stack = servers.Stack(tmp / "logs")
     try:
         urls = {
             "filled": servers.start_actions(stack, servers.free_port(), {"POLRES_CONFIG": str(filled)}),
             "broken": servers.start_actions(stack, servers.free_port(), {"POLRES_CONFIG": str(broken)}),
+            "empty": servers.start_actions(stack, servers.free_port(), {"POLRES_CONFIG": str(empty)}),
         }
         urls["log_dir"] = tmp / "logs"
         yield urls
@@ -333,6 +340,12 @@ def test_contacts_from_filled_config(extra_servers, domain):
     assert "Senin-Jumat 08.00-12.00 (uji)" in reply
 
 
+def test_contacts_unset_say_not_available(extra_servers, domain):
+    reply = text_of(call(extra_servers["empty"], domain, "action_kontak_polres",
+                         text="alamat polres batang dimana?", intent="layanan_kontak_polres"))
+    assert "belum tersedia" in reply and "110" in reply
+
+
 def test_sim_keliling_and_operation_from_config(extra_servers, domain):
     keliling = text_of(call(extra_servers["filled"], domain, "action_info_lokal",
                             text="jadwal sim keliling", intent="sim_keliling"))
@@ -342,11 +355,9 @@ def test_sim_keliling_and_operation_from_config(extra_servers, domain):
     assert "Operasi Uji Coba" in operasi
 
 
-def test_local_facts_unset_say_not_available(actions_url, domain, kb):
-    if kb.upcoming_sim_keliling() or kb.active_operations():
-        pytest.skip("repo config has SIM keliling/operation data")
+def test_local_facts_unset_say_not_available(extra_servers, domain):
     for intent in ("sim_keliling", "layanan_operasi"):
-        reply = text_of(call(actions_url, domain, "action_info_lokal", text="x", intent=intent))
+        reply = text_of(call(extra_servers["empty"], domain, "action_info_lokal", text="x", intent=intent))
         assert "belum tersedia" in reply and "110" in reply, intent
 
 
@@ -360,3 +371,71 @@ def test_broken_knowledge_base_apologises(extra_servers, domain):
         assert "Traceback" not in reply and "Error" not in reply
     log = (extra_servers["log_dir"] / "actions.log").read_text(errors="replace")
     assert "knowledge base unavailable: KnowledgeError" in log
+
+
+# ---------- follow-ups: action_lanjut reads the subject from the slots ----------
+
+@pytest.mark.parametrize("slots,intent,text,expected,absent", [
+    ({"topik": "skck", "subjek": "skck", "atribut": "syarat", "intent_terakhir": "skck_syarat"},
+     "lanjut_biaya", "biayanya?", "Rp30.000", "golongan apa"),
+    ({"topik": "sim", "subjek": "sim", "atribut": "usia", "intent_terakhir": "sim_usia",
+      "jenis_sim": "C"}, "sim_pilih_jenis", "kalau sim A?", "SIM A adalah 17 tahun", "Rp"),
+    ({"topik": "sim", "subjek": "sim", "atribut": "perpanjang", "intent_terakhir": "sim_perpanjang",
+      "layanan_sim": "perpanjang"}, "lanjut_syarat", "syaratnya?", "SIM lama", "empat syarat"),
+    ({"topik": "pasal", "subjek": "pasal", "atribut": "ancaman", "intent_terakhir": "pasal_cari",
+      "pasal_id": "pasal.pencurian", "kuhp": "lama"}, "lanjut_kuhp_baru", "kalau di kuhp baru?",
+     "Di KUHP baru, pencurian diatur di Pasal 476", None),
+    ({"topik": "pasal", "subjek": "pasal", "atribut": "ancaman", "intent_terakhir": "pasal_cari",
+      "pasal_id": "pasal.penganiayaan", "kuhp": "baru"}, "lanjut_kondisi",
+     "kalau korbannya meninggal?", "paling lama 7 tahun", None),
+    ({"topik": "pasal", "subjek": "pasal", "atribut": "ancaman", "intent_terakhir": "pasal_cari",
+      "pasal_id": "pasal.pencurian", "kuhp": "baru"}, "lanjut_kondisi",
+     "kalau barangnya murah?", "Pencurian ringan", None),
+    ({"topik": "pasal", "subjek": "pasal", "atribut": "ancaman", "intent_terakhir": "pasal_cari",
+      "pasal_id": "pasal.pencurian_kekerasan", "kuhp": "baru"}, "lanjut_kondisi",
+     "kalau korbannya meninggal?", "belum memuat", None),
+])
+def test_follow_up_resolves_against_slots(actions_url, domain, slots, intent, text, expected, absent):
+    result = call(actions_url, domain, "action_lanjut", text=text, intent=intent, slots=slots,
+                  entities=[("jenis_sim", "A")] if intent == "sim_pilih_jenis" else ())
+    reply = text_of(result)
+    assert expected in reply, reply
+    if absent:
+        assert absent not in reply, reply
+
+
+@pytest.mark.parametrize("intent", ["lanjut_biaya", "lanjut_syarat", "lanjut_online",
+                                    "lanjut_kondisi", "lanjut_kuhp_baru"])
+def test_follow_up_without_subject_asks_with_buttons(actions_url, domain, intent):
+    result = call(actions_url, domain, "action_lanjut", text="itu?", intent=intent)
+    assert result["responses"] and result["responses"][0].get("buttons"), result
+    assert "Rp" not in text_of(result)
+
+
+def test_answer_records_the_subject(actions_url, domain):
+    result = call(actions_url, domain, "action_jawab_topik", text="syarat skck", intent="skck_syarat")
+    slots = slot_events(result)
+    assert (slots["topik"], slots["subjek"], slots["atribut"]) == ("skck", "skck", "syarat")
+    pasal = slot_events(call(actions_url, domain, "action_jawab_pasal", text="pasal 362",
+                             intent="pasal_cari"))
+    assert pasal["pasal_id"] == "pasal.pencurian" and pasal["kuhp"] == "lama"
+
+
+@pytest.mark.parametrize("intent,text,lead", [
+    ("sim_ujian", "surat sehat untuk sim berlaku berapa lama", "berlaku 14 hari"),
+    ("sim_ujian", "nilai lulus ujian teori berapa", "70"),
+    ("sim_poin", "sim dicabut kalau 18 poin?", "18"),
+    ("pasal_kategori_denda", "denda kategori III berapa", "Rp50.000.000"),
+    ("layanan_tilang", "etle kalau gak dibayar stnk diblokir?", "8 hari"),
+])
+def test_specific_fact_leads_the_answer(actions_url, domain, intent, text, lead):
+    reply = text_of(call(actions_url, domain, "action_jawab_topik", text=text, intent=intent))
+    assert lead in reply.split("\n", 1)[0], reply
+
+
+def test_emergency_inside_the_sim_form_keeps_the_form(actions_url, domain):
+    result = call(actions_url, domain, "action_darurat", text="tolong darurat",
+                  intent="layanan_darurat", active_loop="sim_jenis_form")
+    reply = text_of(result)
+    assert "110" in reply and "112" in reply
+    assert not [e for e in result["events"] if e["event"] == "active_loop"], result["events"]

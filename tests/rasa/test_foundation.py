@@ -5,6 +5,8 @@ import re
 import urllib.request
 import uuid
 
+from scripts import servers
+
 TOPICS = ("sim_", "skck_", "pasal_", "layanan_", "lapor_", "sapaan_", "blokir_")
 
 
@@ -14,7 +16,7 @@ def get_json(url):
 
 
 def test_status_reports_a_loaded_model(rasa_url):
-    status = get_json(f"{rasa_url}/status")
+    status = get_json(servers.with_token(f"{rasa_url}/status"))
     assert re.search(r"chat-pak-polisi-[0-9a-f]{12}\.tar\.gz$", status["model_file"])
 
 
@@ -27,7 +29,7 @@ def test_new_sim_c_fee_comes_from_the_knowledge_base(chat):
 def test_answer_is_produced_by_a_custom_action(rasa_url, chat):
     sender = f"t-{uuid.uuid4().hex}"
     chat(sender, "berapa biaya bikin SIM C baru?")
-    tracker = get_json(f"{rasa_url}/conversations/{sender}/tracker")
+    tracker = get_json(servers.with_token(f"{rasa_url}/conversations/{sender}/tracker"))
     actions = [e["name"] for e in tracker["events"] if e["event"] == "action"]
     custom = [a for a in actions if a.startswith("action_") and not a.startswith("action_listen")
               and a not in ("action_session_start",)]
@@ -35,7 +37,7 @@ def test_answer_is_produced_by_a_custom_action(rasa_url, chat):
 
 
 def test_every_intent_in_the_domain_has_a_topic_prefix(rasa_url):
-    domain = get_json(f"{rasa_url}/domain")
+    domain = get_json(servers.with_token(f"{rasa_url}/domain"))
     intents = [next(iter(i)) if isinstance(i, dict) else i for i in domain["intents"]]
     rasa_builtin = {"nlu_fallback", "out_of_scope", "restart", "back", "session_start"}
     bad = [i for i in intents if i not in rasa_builtin and not i.startswith(TOPICS)]

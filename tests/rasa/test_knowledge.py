@@ -11,28 +11,24 @@ import re
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 import yaml
 
+from knowledge import KnowledgeError, load_kb
+from knowledge import format as kf
+from knowledge.loader import DEFAULT_CONFIG_PATH, DEFAULT_DATA_DIR
+
 REPO = Path(__file__).resolve().parents[2]
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
 
-from knowledge import KnowledgeError, load_kb  # noqa: E402
-from knowledge import format as kf  # noqa: E402
-from knowledge.loader import DEFAULT_CONFIG_PATH, DEFAULT_DATA_DIR  # noqa: E402
+from knowledge.__main__ import reachability_problems, required_ids  # noqa: E402
 
-REQUIRED_IDS = """
-sim.syarat_baru sim.perpanjang sim.hilang sim.golongan sim.usia sim.peningkatan sim.masa_berlaku
-sim.online sim.keliling sim.ujian sim.bpjs sim.poin sim.biaya
-skck.syarat skck.syarat_wna skck.biaya skck.masa_berlaku skck.perpanjang skck.kantor skck.online
-layanan.darurat layanan.laporan_polisi layanan.kehilangan layanan.tilang layanan.etle layanan.stnk
-layanan.izin_keramaian layanan.pengaduan_petugas layanan.bantuan layanan.kontak_polres
-layanan.operasi pasal.kuhp_baru pasal.kategori_denda
-""".split()
+# The entries the intent table (actions/intents.yml) names; every one must exist.
+REQUIRED_IDS = required_ids()
+# Stated independently of the table: the table must keep naming these.
+KEY_IDS = {"sim.syarat_baru", "sim.biaya", "skck.syarat", "layanan.darurat", "pasal.kuhp_baru",
+           "pasal.kategori_denda", "umum.rawan_longsor", "skck.penghapusan"}
 
 ALL_CLASSES = ["A", "A Umum", "BI", "BI Umum", "BII", "BII Umum", "C", "CI", "CII", "D", "DI"]
 
@@ -73,6 +69,22 @@ def test_load_real_data_and_cache(kb):
     # cached per paths: same object while files are unchanged
     assert load_kb(DEFAULT_DATA_DIR, DEFAULT_CONFIG_PATH) is kb
     assert load_kb() is kb or os.environ.get("POLRES_CONFIG")
+
+
+def test_table_names_the_key_entries():
+    assert KEY_IDS <= set(REQUIRED_IDS), KEY_IDS - set(REQUIRED_IDS)
+
+
+def test_every_entry_and_fact_is_reachable(kb):
+    assert reachability_problems(kb) == []
+
+
+def test_unreachable_entry_is_reported(kb, tmp_path):
+    table = (REPO / "actions" / "intents.yml").read_text(encoding="utf-8")
+    cut = tmp_path / "intents.yml"
+    cut.write_text(table.replace("entry: umum.bencana_info", "entry: layanan.darurat"), encoding="utf-8")
+    problems = reachability_problems(kb, cut)
+    assert any("umum.bencana_info" in p and "not reachable" in p for p in problems), problems
 
 
 @pytest.mark.parametrize("entry_id", REQUIRED_IDS)
@@ -363,7 +375,8 @@ def test_find_pasal_old_kuhp_maps_to_new(kb):
     ("476", "KUHP baru", "pasal.pencurian"), ("pasal 378", None, "pasal.penipuan"),
     ("492", "kuhp baru", "pasal.penipuan"), ("281", None, "pasal.llaj_tanpa_sim"),
     ("281", "UU LLAJ", "pasal.llaj_tanpa_sim"), ("44", "UU KDRT", "pasal.kdrt_fisik"),
-    ("310 ayat 4", "UU LLAJ", "pasal.llaj_kecelakaan_lalai"), ("127", "UU Narkotika", "pasal.narkotika_pengguna"),
+    ("310 ayat 4", "UU LLAJ", "pasal.llaj_kecelakaan_lalai"),
+    ("127", "UU Narkotika", "pasal.narkotika_pengguna"),
     ("27A", "UU ITE", "pasal.ite_pencemaran"), ("27a", None, "pasal.ite_pencemaran"),
     ("12B", "UU Tipikor", "pasal.tipikor_gratifikasi"), ("262", None, "pasal.pengeroyokan"),
     ("340", "KUHP lama", "pasal.pembunuhan_berencana"),
@@ -510,7 +523,8 @@ def test_local_values_from_custom_config(tmp_kb_files, monkeypatch):
     assert kb2.local("jam_layanan")["satpas"]
     assert len(kb2.local("sim_keliling")) == 3
     assert kb2.local("sim_keliling.1.lokasi") == "Alun-alun"
-    assert [r["lokasi"] for r in kb2.upcoming_sim_keliling(dt.date(2026, 11, 28))] == ["Alun-alun", "Tiap Rabu"]
+    upcoming = kb2.upcoming_sim_keliling(dt.date(2026, 11, 28))
+    assert [r["lokasi"] for r in upcoming] == ["Alun-alun", "Tiap Rabu"]
     assert kb2.active_operations(dt.date(2026, 12, 25))[0]["nama"] == "Operasi Lilin Candi 2026"
     assert kb2.active_operations(dt.date(2026, 11, 28)) == []
     assert kb2.local("kontak.telepon") is None
@@ -606,3 +620,286 @@ def test_knowledge_is_a_leaf_package():
     forbidden = re.compile(r"^\s*(import|from)\s+(rasa|rasa_sdk|nio|actions|matrix_bridge|reports)\b", re.M)
     for py in (REPO / "knowledge").rglob("*.py"):
         assert not forbidden.search(py.read_text(encoding="utf-8")), py
+
+
+# ---------------------------------------------------------------- audit corrections (issue 10)
+def _baru(rec):
+    return [k for k in rec["kode"] if k["uu"] == "KUHP baru" and not k.get("berlaku_sampai")]
+
+
+def _bullets_of(text):
+    return [line for line in text.split("\n") if line.startswith("• ")]
+
+
+@pytest.mark.parametrize("pid,nomor_baru,nomor_lama", [
+    ("pasal.tipikor_kerugian_negara", "603", "2(1)"),
+    ("pasal.tipikor_wewenang", "604", "3"),
+    ("pasal.tipikor_suap", "605", "5(1)"),
+])
+def test_tipikor_now_kuhp_baru_and_before_uu_tipikor(kb, pid, nomor_baru, nomor_lama):
+    rec = kb.entry(pid)
+    assert [k["nomor"] for k in _baru(rec)] == [nomor_baru]
+    old = [k for k in rec["kode"] if k["uu"] == "UU Tipikor"]
+    assert [k["nomor"] for k in old] == [nomor_lama] and old[0]["berlaku_sampai"] == "2026-01-01"
+    assert rec["berlaku_sejak"] == "2026-01-02" and rec["kepastian"] == "belum_pasti"
+    assert "rumahadhyaksa (teks Pasal 622)" in rec["sumber"] and "sustain.id (2023)" in rec["sumber"]
+    text = kf.format_pasal(rec)
+    now = text.index(f"Yang berlaku sejak 2 Januari 2026 adalah Pasal {nomor_baru} KUHP baru")
+    before = text.index(f"Sebelum 2 Januari 2026 berlaku Pasal {kf.format_nomor(nomor_lama)} UU 31/1999")
+    assert now < before
+    assert "Pasal 622" in text and "Pasal 3 KUHP baru" in text
+    assert pid in _ids(kb.find_pasal(nomor_baru, "KUHP baru"))
+    assert pid in _ids(kb.find_pasal(nomor_lama, "UU Tipikor"))  # the old number still finds it
+
+
+def test_tipikor_figures_and_gratifikasi_still_in_force(kb):
+    text = kf.format_pasal(kb.entry("pasal.tipikor_kerugian_negara"))
+    assert "seumur hidup" in text and "kategori II" in text and "kategori VI" in text
+    suap = kf.format_pasal(kb.entry("pasal.tipikor_suap"))
+    assert "paling lama 5 tahun" in suap and "kategori III" in suap and "kategori V" in suap
+    wewenang = kf.format_pasal(kb.entry("pasal.tipikor_wewenang"))
+    assert "belum kami verifikasi" in wewenang  # 604 penalty is not in our sources
+    grat = kb.entry("pasal.tipikor_gratifikasi")
+    assert [k["nomor"] for k in grat["kode"]] == ["12B"] and not grat["kode"][0].get("berlaku_sampai")
+    assert "masih berlaku" in grat["catatan"]
+
+
+def test_delik_aduan_ite_27b_and_old_369(kb):
+    ite = kb.entry("pasal.ite_ancaman_cemar")
+    assert ite["delik_aduan"] is True and "45 ayat (11)" in ite["catatan_aduan"]
+    assert "harianmerapi.com" in ite["sumber"] and "transkripsi UU 1/2024 Pasal 45" in ite["sumber"]
+    assert "45 ayat (11)" in kf.format_pasal(ite)
+    anc = kb.entry("pasal.pengancaman")
+    assert anc["delik_aduan"] is True and "369 ayat (2)" in anc["catatan_aduan"]
+    assert anc["kepastian"] == "belum_pasti"
+    assert "pande.co.id (Pasal 369 ayat (2) delik aduan)" in anc["sumber"]
+    text = kf.format_pasal(anc)
+    assert "delik aduan" in text and "483" in text and "belum" in text
+    assert kb.entry("pasal.delik_aduan")["kepastian"] == "belum_pasti"
+    assert any("27B ayat (2)" in p for p in kb.entry("pasal.delik_aduan")["poin"])
+
+
+def test_no_legal_maximum_is_approximate(kb):
+    for rec in kb.pasal_records():
+        for k in rec["kode"]:
+            for field in ("ancaman", "ancaman_sebelum"):
+                assert not re.search(r"\bsekitar\b", k.get(field) or "", re.I), (rec["id"], k["nomor"])
+
+
+def test_kealpaan_death_is_474_3(kb):
+    rec = kb.entry("pasal.kealpaan_kematian")
+    assert [k["nomor"] for k in _baru(rec)] == ["474(3)"]
+    assert _ids(kb.find_pasal("474 ayat 3")) == ["pasal.kealpaan_kematian"]
+    assert "pasal.kealpaan_kematian" in _ids(kb.find_pasal("474"))
+    text = kf.format_pasal(rec)
+    assert "Pasal 474 ayat (3) KUHP baru" in text and "Rp500.000.000" in text
+    assert rec["kepastian"] == "pasti" and "wiki.javasatu.com" in rec["sumber"]
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("hukuman main judi", "pasal.perjudian_pemain"), ("pemain judi online", "pasal.perjudian_pemain"),
+    ("main judol", "pasal.perjudian_pemain"), ("pasang togel", "pasal.perjudian_pemain"),
+    ("ketahuan berjudi", "pasal.perjudian_pemain"), ("ikut sabung ayam", "pasal.perjudian_pemain"),
+    ("bandar judi", "pasal.perjudian"), ("bandar togel", "pasal.perjudian"),
+    ("menyelenggarakan perjudian", "pasal.perjudian"),
+])
+def test_gambling_players_427_organisers_426(kb, text, expected):
+    assert kb.search_pasal(text)[0][0]["id"] == expected, kb.search_pasal(text)
+
+
+def test_gambling_records(kb):
+    pemain, bandar = kb.entry("pasal.perjudian_pemain"), kb.entry("pasal.perjudian")
+    assert [(k["nomor"], k["kategori_denda"]) for k in _baru(pemain)] == [("427", "III")]
+    assert [(k["nomor"], k["kategori_denda"]) for k in _baru(bandar)] == [("426", "VI")]
+    assert "paling lama 3 tahun" in _baru(pemain)[0]["ancaman"]
+    for rec in (pemain, bandar):
+        assert rec["kepastian"] == "pasti" and "ilslawfirm.co.id" in rec["sumber"]
+    player_words = {"main judi", "judi online", "judol", "togel", "berjudi", "sabung ayam"}
+    assert not player_words & set(bandar["kata_kunci"])  # players no longer routed to 426
+    assert _ids(kb.find_pasal("427")) == ["pasal.perjudian_pemain"]
+
+
+def test_forged_authentic_deed_is_392_1(kb):
+    akta = kb.entry("pasal.pemalsuan_akta")
+    assert [k["nomor"] for k in _baru(akta)] == ["392(1)"]
+    assert "paling lama 8 tahun" in _baru(akta)[0]["ancaman"]
+    assert "akta palsu" in akta["kata_kunci"]
+    assert "akta palsu" not in kb.entry("pasal.pemalsuan_surat")["kata_kunci"]
+    assert kb.search_pasal("akta palsu")[0][0]["id"] == "pasal.pemalsuan_akta"
+    assert kb.search_pasal("ijazah palsu")[0][0]["id"] == "pasal.pemalsuan_surat"
+    assert _ids(kb.find_pasal("392 ayat 1")) == ["pasal.pemalsuan_akta"]
+    for pid in ("pasal.pemalsuan_akta", "pasal.pemalsuan_surat"):
+        assert kb.entry(pid)["kepastian"] == "pasti" and "pemalang.inews.id" in kb.entry(pid)["sumber"]
+
+
+def test_ite_45_6_and_45a(kb):
+    rec = kb.entry("pasal.ite_pencemaran")
+    by_nomor = {k["nomor"]: k for k in rec["kode"]}
+    assert "750" not in by_nomor["27A"]["ancaman"] and "Rp400 juta" in by_nomor["27A"]["ancaman"]
+    assert "4 tahun" in by_nomor["45(6)"]["ancaman"] and "Rp750 juta" in by_nomor["45(6)"]["ancaman"]
+    assert "Pasal 45 ayat (6)" in kf.format_pasal(rec)
+    for pid, ayat in (("pasal.ite_hoaks_konsumen", 1), ("pasal.ite_sara", 2),
+                      ("pasal.ite_hoaks_kerusuhan", 3)):
+        r = kb.entry(pid)
+        assert r["kode"][0]["jo"] == f"Pasal 45A ayat ({ayat})"
+        assert "6 tahun" in r["kode"][0]["ancaman"] and "Rp1 miliar" in r["kode"][0]["ancaman"]
+        assert "belum terverifikasi" not in r["kode"][0]["ancaman"]
+        assert "transkripsi UU 1/2024 Pasal 45A" in r["sumber"]
+        assert r["kepastian"] == "berubah"  # confirmed figures, but realigned with the KUHP since 2026
+
+
+def test_pengeroyokan_second_source(kb):
+    rec = kb.entry("pasal.pengeroyokan")
+    assert rec["kepastian"] == "pasti" and len(rec["sumber"]) >= 2
+    assert any("kompas" in s for s in rec["sumber"])
+
+
+def test_kurungan_answers_lead_with_what_applies_now(kb):
+    checked = 0
+    for rec in kb.pasal_records():
+        uus = {k["uu"] for k in rec["kode"]}
+        if not uus & {"UU LLAJ", "UU KDRT"}:
+            continue
+        text = kf.format_pasal(rec)
+        for k in rec["kode"]:
+            assert not re.match(r"\s*(menurut teks asli|kurungan)", k["ancaman"]), rec["id"]
+            assert k.get("ancaman_sebelum"), rec["id"]  # the old figure is kept as history
+        for line in _bullets_of(text):
+            assert "belum kami pastikan" in line, line  # the converted amount is unconfirmed
+            assert line.index("belum kami pastikan") < line.index("Sebelum 2 Januari 2026"), line
+            if "kurungan" in line:
+                assert line.index("dihapus") < line.index("kurungan paling lama"), line
+        assert "UU 1/2026" in rec["dasar_hukum"] or any("UU 1/2026" in d for d in rec["dasar_hukum"])
+        assert any("pasal.id" in s for s in rec["sumber"]), rec["id"]
+        assert rec["berlaku_sejak"] == "2026-01-02" and rec["kepastian"] == "berubah"
+        checked += 1
+    assert checked >= 17
+    tanpa_sim = kf.format_pasal(kb.entry("pasal.llaj_tanpa_sim"))
+    assert "Rp1.000.000" in tanpa_sim and tanpa_sim.index("dihapus") < tanpa_sim.index("Rp1.000.000")
+    for pid in ("pasal.ite_pencemaran", "pasal.ite_ancaman_kekerasan", "pasal.ite_sara"):
+        assert all("UU 1/2026" in k["ancaman"] for k in kb.entry(pid)["kode"]), pid
+
+
+def test_caveat_says_the_rule_has_changed(kb):
+    for rec in kb.all_entries():
+        cav = kf.caveat(rec)
+        assert "sedang berubah" not in cav, rec["id"]
+    llaj = kf.caveat(kb.entry("pasal.llaj_helm"))
+    assert "sudah berubah sejak 2 Januari 2026" in llaj and "belum kami verifikasi" in llaj
+    assert ":" not in llaj.split("Alasannya: ", 1)[1]  # no "Alasannya: … 2026: UU …" chain
+    kdrt = kf.caveat(kb.entry("pasal.kdrt_psikis"))
+    assert "sudah berubah sejak 2 Januari 2026" in kdrt
+
+
+def test_sim_and_skck_entries_not_overstated(kb):
+    masa = kb.entry("sim.masa_berlaku")
+    assert "Tidak ada aturan tetap" in masa["catatan"] and "Keputusan Kakorlantas" in masa["catatan"]
+    assert "Desember 2025" in masa["catatan"]
+    perpanjang = kb.entry("sim.perpanjang")
+    assert "atau SIM keliling" not in perpanjang["teks"]
+    assert "belum kami pastikan" in perpanjang["catatan"] and perpanjang["kepastian"] != "pasti"
+    for pid in ("skck.syarat", "skck.perpanjang"):
+        e = kb.entry(pid)
+        bpjs = [p for p in e["poin"] if "BPJS" in p]
+        assert bpjs and all("belum kami pastikan" in p for p in bpjs), pid
+        assert e["kepastian"] != "pasti" and e["alasan_kepastian"], pid
+        assert any("krjogja" in s for s in e["sumber"]), pid
+
+
+# ---------------------------------------------------------------- help when it matters
+BAHAYA_IDS = {
+    "pasal.pencurian_kekerasan", "pasal.penganiayaan", "pasal.penganiayaan_ringan",
+    "pasal.penganiayaan_berencana", "pasal.penganiayaan_berat", "pasal.pembunuhan",
+    "pasal.pembunuhan_berencana", "pasal.pengeroyokan", "pasal.perkosaan", "pasal.pemerasan",
+    "pasal.pengancaman", "pasal.kdrt_fisik", "pasal.kdrt_fisik_ringan", "pasal.kdrt_psikis",
+    "pasal.kdrt_psikis_ringan", "pasal.kdrt_seksual", "pasal.ite_ancaman_cemar",
+    "pasal.ite_ancaman_kekerasan",
+}
+
+
+def test_danger_records_point_to_110_112(kb):
+    flagged = {r["id"] for r in kb.all_entries() if r.get("bahaya")}
+    assert flagged >= BAHAYA_IDS
+    for pid in flagged:
+        text = kf.format_pasal(kb.entry(pid))
+        assert kf.BANTUAN_DARURAT in text and "110" in kf.BANTUAN_DARURAT and "112" in kf.BANTUAN_DARURAT
+        assert text.index(kf.BANTUAN_DARURAT) < text.index("• ")  # before the legal detail
+    for pid in ("pasal.perkosaan", "pasal.kdrt_fisik", "pasal.kdrt_psikis", "pasal.kdrt_seksual"):
+        text = kf.format_pasal(kb.entry(pid))
+        assert "SAPA 129" in text and "Unit PPA" in text and "SPKT" in text, pid
+    for pid in ("pasal.pencurian", "pasal.llaj_helm", "pasal.penipuan"):
+        assert kf.BANTUAN_DARURAT not in kf.format_pasal(kb.entry(pid))
+
+
+def test_join_answers_keeps_one_help_line(kb):
+    parts = [kf.format_pasal(r) for r in kb.find_pasal("44", "UU KDRT")]
+    assert len(parts) >= 2 and all(kf.BANTUAN_DARURAT in p for p in parts)
+    joined = kf.join_answers(parts + [kf.DISCLAIMER])
+    assert joined.count(kf.BANTUAN_DARURAT) == 1 and joined.count(kf.DISCLAIMER) == 1
+    assert joined.endswith(kf.DISCLAIMER)
+
+
+def test_local_missing_does_not_send_routine_questions_to_110():
+    miss = kf.format_local_missing("jadwal SIM keliling")
+    assert "Mapolres Batang" in miss and "110 hanya untuk keadaan darurat" in miss
+    assert not re.search(r"(hubungi|telepon)\s+110", miss)
+    with_contact = kf.format_local_missing("jam layanan Satpas", kontak="(0285) 000-UJI")
+    assert "hubungi (0285) 000-UJI" in with_contact
+
+
+def test_local_config_values_appear_in_sim_and_skck_answers(tmp_kb_files, kb):
+    data, cfg = tmp_kb_files
+
+    def fill(d):
+        d["diperbarui"] = "2026-11-01"
+        d["jam_layanan"]["satpas"] = "Senin-Jumat 00.00-00.00 (uji)"
+        d["lokasi"]["satpas"] = "Gedung Uji Satpas"
+        d["jam_layanan"]["skck"] = "Senin-Kamis 00.00-00.00 (uji)"
+        d["lokasi"]["skck"] = "Loket Uji SKCK"
+        d["kontak"]["telepon"] = "(0285) 000-UJI"
+        d["sim_keliling"] = [{"hari": "Rabu", "lokasi": "Lapangan Uji"}]
+
+    mutate(cfg, fill)
+    kb2 = load_kb(data, cfg)
+    for eid in ("sim.syarat_baru", "sim.perpanjang", "sim.hilang", "sim.ujian", "sim.keliling"):
+        txt = kf.format_entry(kb2.entry(eid), local=kb2.local)
+        assert "Jam layanan Satpas (SIM): Senin-Jumat 00.00-00.00 (uji)" in txt, eid
+        assert "Gedung Uji Satpas" in txt and "SKCK" not in txt.split("Di Polres Batang")[1], eid
+        assert "data per 1 November 2026" in txt
+        assert "Lapangan Uji" not in txt  # schedules are rendered by the SIM keliling action
+    assert "(0285) 000-UJI" in kf.format_entry(kb2.entry("sim.keliling"), local=kb2.local)
+    for eid in ("skck.syarat", "skck.perpanjang", "skck.kantor"):
+        txt = kf.format_entry(kb2.entry(eid), local=kb2.local)
+        assert "Loket Uji SKCK" in txt and "Senin-Kamis 00.00-00.00 (uji)" in txt, eid
+        assert "Satpas" not in txt, eid
+    # the block sits after the list and before the caveat
+    txt = kf.format_entry(kb2.entry("skck.syarat"), local=kb2.local)
+    assert txt.index("Biaya PNBP") < txt.index("Loket Uji SKCK") < txt.index("Perhatian")
+    # unset values: nothing is invented, no empty block
+    for eid in ("sim.syarat_baru", "skck.syarat"):
+        assert "Di Polres Batang" not in kf.format_entry(kb.entry(eid), local=kb.local)
+        assert kf.format_entry(kb.entry(eid), local=kb.local) == kf.format_entry(kb.entry(eid))
+
+
+def test_no_doubled_punctuation_in_answers(kb):
+    for rec in kb.pasal_records():
+        text = kf.format_pasal(rec)
+        for line in _bullets_of(text):
+            assert line.count(": ") <= 1, line  # "…KDRT: bila korban…:" must not come back
+        for line in text.split("\n"):
+            assert not re.search(r"[:;,]\s*[.:;,]|\.\s*[:;,]|\.\.", line), line
+            assert not re.search(r"\b(\w+) \1\b", line), line
+    for e in kb.all_entries():
+        if e["jenis"] == "info":
+            for line in kf.format_entry(e).split("\n"):
+                assert not re.search(r"[:;,]\s*[.:;,]|\.\s*[:;,]|\.\.", line), (e["id"], line)
+
+
+def test_config_examples_are_obvious_placeholders():
+    comments = [line.split("#", 1)[1] for line in DEFAULT_CONFIG_PATH.read_text(encoding="utf-8").splitlines()
+                if "#" in line]
+    text = "\n".join(comments)
+    assert not re.search(r"\b\d{2}[.:]\d{2}\s*-\s*\d{2}[.:]\d{2}\b", text)  # no real-looking hours
+    assert not re.search(r"\b(19|20)\d{2}-\d{2}-\d{2}\b", text)  # no real-looking dates
+    assert not re.search(r"\(0\d{3}\)\s*\d{3,}", text) and not re.search(r"\b08\d{2}-\d{4}", text)
+    assert "HH.MM" in text and "YYYY-MM-DD" in text

@@ -11,7 +11,8 @@ import pytest
 import redis
 import requests
 
-import servers
+from devtools.waiting import wait_until
+from scripts import servers
 
 pytestmark = pytest.mark.skipif(shutil.which("redis-server") is None,
                                 reason="redis-server missing: scripts/system_deps.sh installs it")
@@ -25,12 +26,12 @@ def redis_url():
                              "--dir", workdir, "--save", "", "--appendonly", "yes"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
     client = redis.Redis(host="127.0.0.1", port=port)
-    for _ in range(100):
-        try:
-            client.ping()
-            break
-        except redis.ConnectionError:
-            time.sleep(0.1)
+    try:
+        wait_until(lambda: proc.poll() is None and client.ping(), 20, f"redis-server on port {port}",
+                   ignore=(redis.ConnectionError,))
+    except TimeoutError:
+        proc.terminate()
+        raise
     yield f"redis://127.0.0.1:{port}/0"
     proc.terminate()
     proc.wait(10)
@@ -59,22 +60,53 @@ def test_conversation_is_stored_in_redis(redis_url, redis_rasa):
     keys = [k.decode() for k in client.keys("*")]
     assert any(sender in k for k in keys), keys
     # The tracker read back from Redis holds the whole exchange.
-    tracker = requests.get(f"{redis_rasa}/conversations/{sender}/tracker", timeout=30).json()
+    tracker = requests.get(servers.with_token(f"{redis_rasa}/conversations/{sender}/tracker"),
+                           timeout=30).json()
     texts = [e.get("text") for e in tracker["events"] if e["event"] in ("user", "bot")]
     assert texts[0] == "berapa biaya bikin SIM C baru?" and len(texts) >= 2
 
 
+def _turns(tracker: dict) -> list[tuple[str, list[str], list[str]]]:
+    """The tracker's events cut at each user message: (user text, action names, bot texts)."""
+    turns = []
+    for e in tracker["events"]:
+        if e["event"] == "user":
+            turns.append((e["text"], [], []))
+        elif turns and e["event"] == "action":
+            turns[-1][1].append(e["name"])
+        elif turns and e["event"] == "bot":
+            turns[-1][2].append(e.get("text") or "")
+    return turns
+
+
 def test_redis_lock_store_serialises_one_conversation(redis_rasa):
-    # Concurrent messages of one sender go through the Redis lock store one at a time;
-    # every message must get its answer and be recorded exactly once.
+    # Two senders, each firing four messages at once (staggered by 0.3 s so the arrival order is
+    # known). The Redis lock store must process one sender's messages one at a time, in arrival
+    # order: each tracker holds that sender's messages in the order sent, every turn runs to its
+    # action_listen before the next user message starts, and the bot texts of each turn are exactly
+    # what that message's HTTP response carried (no reply lost, doubled or swapped).
     import concurrent.futures as cf
-    sender = f"lock-{uuid.uuid4().hex}"
+    senders = [f"lock-{uuid.uuid4().hex}" for _ in range(2)]
     msgs = ["halo", "berapa biaya skck", "berapa biaya bikin SIM C baru?", "terima kasih"]
-    with cf.ThreadPoolExecutor(4) as pool:
-        replies = list(pool.map(lambda m: requests.post(
-            f"{redis_rasa}/webhooks/rest/webhook", json={"sender": sender, "message": m},
-            timeout=120).json(), msgs))
-    assert all(replies), replies
-    tracker = requests.get(f"{redis_rasa}/conversations/{sender}/tracker", timeout=30).json()
-    user_texts = [e["text"] for e in tracker["events"] if e["event"] == "user"]
-    assert sorted(user_texts) == sorted(msgs)
+
+    def post(job):
+        i, sender, text = job
+        time.sleep(0.3 * i)
+        r = requests.post(f"{redis_rasa}/webhooks/rest/webhook", json={"sender": sender, "message": text},
+                          timeout=180)
+        r.raise_for_status()
+        return (sender, text), [m.get("text") or "" for m in r.json()]
+
+    jobs = [(i, s, m) for i, m in enumerate(msgs) for s in senders]
+    with cf.ThreadPoolExecutor(len(jobs)) as pool:
+        replies = dict(pool.map(post, jobs))
+    assert all(replies.values()), replies
+    for sender in senders:
+        tracker = requests.get(servers.with_token(f"{redis_rasa}/conversations/{sender}/tracker"),
+                               timeout=30).json()
+        turns = _turns(tracker)
+        assert [t[0] for t in turns] == msgs, f"{sender}: user messages out of order or missing/doubled"
+        for text, actions, bot_texts in turns:
+            assert actions and actions[-1] == "action_listen", (
+                f"{sender}: turn {text!r} did not finish before the next message started: {actions}")
+            assert bot_texts == replies[(sender, text)], (sender, text, bot_texts, replies[(sender, text)])

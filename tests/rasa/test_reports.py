@@ -10,7 +10,7 @@ from datetime import datetime
 
 import pytest
 
-from reports import outbox, schema
+from reports import kinds, outbox, schema, texts, times
 from reports.schema import ReportInvalid
 from reports.store import ReportNotFound, TransitionInvalid, open_store
 
@@ -68,7 +68,7 @@ def test_waktu_iso(waktu, expected):
     ("tadi sore", False), ("barusan jam 2 siang", False), ("2 jam yang lalu", False),
 ])
 def test_right_now_words(waktu, now):
-    assert (schema.parse_waktu(waktu) is not None) is now
+    assert (times.parse_waktu(waktu) is not None) is now
 
 
 @pytest.mark.parametrize("change,field,words", [
@@ -113,7 +113,7 @@ def test_not_an_object():
     ("lainnya", "lainnya"), ("bencana_alam", "bencana_alam"), ("apa ya", None), ("", None),
 ])
 def test_normalize_jenis(text, expected):
-    assert schema.normalize_jenis(text) == expected
+    assert kinds.normalize_jenis(text) == expected
 
 
 def test_geo_uri():
@@ -144,7 +144,7 @@ def test_transitions_table():
 # ------------------------------------------------------------------------------ store
 def test_ids_sequential_per_year_and_format(store):
     ids = [store.create(payload(idempotency_key=f"k{i}"))[0]["id"] for i in range(3)]
-    year = datetime.now(schema.WIB).year
+    year = datetime.now(times.WIB).year
     assert ids == [f"LK-{year}-000001", f"LK-{year}-000002", f"LK-{year}-000003"]
     assert all(schema.ID_RE.fullmatch(i) for i in ids)
     # a new year starts again at 1, the current year continues
@@ -165,8 +165,9 @@ def test_create_is_idempotent(store):
 
 
 def test_report_fields_roundtrip(store):
-    r, _ = store.create(payload(kanal="matrix", pelapor="@warga:polres.localhost", ruang="!r:polres.localhost",
-                                pelapor_nama="Budi", lokasi={"teks": "Pasar Batang", "lat": -6.9, "lon": 109.73},
+    r, _ = store.create(payload(kanal="matrix", pelapor="@warga:polres.localhost",
+                                ruang="!r:polres.localhost", pelapor_nama="Budi",
+                                lokasi={"teks": "Pasar Batang", "lat": -6.9, "lon": 109.73},
                                 lampiran=[{"url": "mxc://polres.localhost/f", "tipe": "foto"}]))
     got = store.get(r["id"].lower())
     assert got == r
@@ -317,7 +318,7 @@ def test_outbox_ingest_creates_once_and_rejects_bad_lines(tmp_path, store):
     outbox.append(path, payload(idempotency_key="ob-bad", deskripsi=""))
     with open(path, "a", encoding="utf-8") as fh:
         fh.write("{not json\n")
-    assert store.ingest_outbox(path) == 2
+    assert outbox.ingest(store, path) == 2
     assert path.read_text() == ""
     rejected = [json.loads(line) for line in (tmp_path / "outbox.jsonl.rejected").read_text().splitlines()]
     assert [r.get("field") for r in rejected] == ["deskripsi", None]
@@ -329,9 +330,9 @@ def test_outbox_ingest_creates_once_and_rejects_bad_lines(tmp_path, store):
     assert all("sudah tercatat dengan nomor LK-" in m["pesan"] for m in msgs)
     # ingesting the same line again (crash before truncation) creates nothing new
     outbox.append(path, payload(idempotency_key="ob-1", pelapor="w1"))
-    assert store.ingest_outbox(path) == 0
+    assert outbox.ingest(store, path) == 0
     assert len(store.list()) == 2
-    assert store.ingest_outbox(tmp_path / "missing.jsonl") == 0
+    assert outbox.ingest(store, tmp_path / "missing.jsonl") == 0
 
 
 # ------------------------------------------------------------------------------ display
@@ -340,28 +341,46 @@ def test_card_and_status_messages(store):
                                 lokasi={"teks": "Jembatan Kali Sambong", "lat": -6.91, "lon": 109.72},
                                 lampiran=["mxc://polres.localhost/a", {"url": "mxc://polres.localhost/b",
                                                                        "tipe": "suara"}]))
-    card = schema.format_card(r)
+    card = texts.format_card(r)
     for part in (r["id"], "Kecelakaan lalu lintas", "Jembatan Kali Sambong", "-6.91000, 109.72000",
                  "barusan", payload()["deskripsi"], "Siti (@warga:polres.localhost)", "Matrix",
                  "Status: Baru", "1 berkas, 1 suara"):
         assert part in card, part
     for status in ("diterima", "ditangani", "selesai"):
         r = store.update_status(r["id"], status, "op")
-        msg = schema.format_status_message(r)
+        msg = texts.format_status_message(r)
         assert r["id"] in msg and msg.endswith("Darurat? Telepon 110 atau 112.")
-    assert "sedang ditangani" in schema.format_status_message({**r, "status": "ditangani"})
-    assert "selesai" in schema.format_status_message(r)
+    assert "sedang ditangani" in texts.format_status_message({**r, "status": "ditangani"})
+    assert "selesai" in texts.format_status_message(r)
 
 
-# ------------------------------------------------------------------------------ PostgreSQL (optional)
-@pytest.mark.skipif(not __import__("os").environ.get("REPORTS_TEST_PG_URL"),
-                    reason="set REPORTS_TEST_PG_URL=postgresql://... (and install psycopg2) to test PostgreSQL")
-def test_postgres_store():
+# ------------------------------------------------------------------------------ PostgreSQL
+@pytest.fixture(scope="module")
+def pg_url():
+    """A real PostgreSQL server started for this module (devtools/postgres.py: initdb in a temp dir,
+    free loopback port), or REPORTS_TEST_PG_URL to use an existing one. Missing PostgreSQL FAILS:
+    scripts/system_deps.sh installs Debian's postgresql."""
     import os
+
+    from devtools.postgres import TempPostgres
+    if os.environ.get("REPORTS_TEST_PG_URL"):
+        yield os.environ["REPORTS_TEST_PG_URL"]
+        return
+    try:
+        pg = TempPostgres().start()
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
+    try:
+        yield pg.url
+    finally:
+        pg.stop()
+
+
+def test_postgres_store(pg_url):
     import uuid
 
-    pytest.importorskip("psycopg2")
-    s = open_store(os.environ["REPORTS_TEST_PG_URL"])
+    import psycopg2  # noqa: F401  (requirements/rasa.txt pins psycopg2-binary: missing must fail)
+    s = open_store(pg_url)
     try:
         key = f"pg-{uuid.uuid4().hex}"
         r, created = s.create(payload(idempotency_key=key, pelapor=key))

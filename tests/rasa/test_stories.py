@@ -17,6 +17,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from scripts import servers
+
 STORIES = Path(__file__).resolve().parents[1] / "test_stories.yml"
 
 
@@ -51,7 +53,7 @@ def message_for(step):
 
 
 def tracker(rasa_url, sender):
-    url = f"{rasa_url}/conversations/{urllib.parse.quote(sender)}/tracker"
+    url = servers.with_token(f"{rasa_url}/conversations/{urllib.parse.quote(sender)}/tracker")
     with urllib.request.urlopen(url, timeout=30) as r:
         return json.loads(r.read())
 

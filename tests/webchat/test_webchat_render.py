@@ -4,14 +4,19 @@ offline banner, persistent outbox, page weight. (The Rasa URL points to a closed
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 from selenium.common.exceptions import NoAlertPresentException
 from selenium.webdriver.common.by import By
 
-from webchat_support import ARTIFACTS, ChatPage, WebchatServer, free_port
-from webchat_support import browser  # noqa: F401  (pytest fixtures)
+from devtools.net import free_port
+
+from webchat_support import (
+    ARTIFACTS,
+    ChatPage,
+    WebchatServer,
+    browser,  # noqa: F401  (pytest fixtures)
+)
 
 ALLOWED_TAGS = {"P", "BR", "STRONG", "EM", "UL", "OL", "LI", "A"}
 
@@ -33,7 +38,8 @@ def render(page, text):
         const all = Array.from(box.querySelectorAll('*'));
         return [all.map(e => e.tagName),
                 Array.from(box.querySelectorAll('a')).map(a => [a.textContent, a.getAttribute('href'),
-                                                               a.getAttribute('rel'), a.getAttribute('target')]),
+                                                               a.getAttribute('rel'),
+                                                               a.getAttribute('target')]),
                 box.textContent,
                 all.flatMap(e => Array.from(e.attributes).map(a => a.name))];
     """, text)
@@ -65,7 +71,8 @@ def test_markdown_subset(page):
     assert tags.count("STRONG") == 2 and tags.count("EM") == 2
     assert tags.count("UL") == 1 and tags.count("OL") == 1 and tags.count("LI") == 4
     assert "BR" in tags
-    assert ["https://www.polri.go.id/layanan", "https://www.polri.go.id/layanan", "noopener noreferrer", "_blank"] in links
+    assert ["https://www.polri.go.id/layanan", "https://www.polri.go.id/layanan",
+            "noopener noreferrer", "_blank"] in links
     assert ["Korlantas", "https://korlantas.polri.go.id/", "noopener noreferrer", "_blank"] in links
     assert ["telepon 110", "tel:110", None, None] in links
     assert "nama_intent_biasa tetap (catatan) 2*3*4" in text  # no italics inside words/numbers
@@ -89,7 +96,8 @@ def test_offline_banner_and_message_kept_in_outbox(page):
     assert row.find_elements(By.TAG_NAME, "img") == []
     assert "<img src=x onerror=alert(1)> berapa biaya skck" in row.text
     with pytest.raises(NoAlertPresentException):
-        page.d.switch_to.alert.text
+        alert_text = page.d.switch_to.alert.text
+        pytest.fail(f"the page opened an alert: {alert_text!r}")
     outbox = json.loads(page.d.execute_script("return localStorage.getItem('cpp.outbox')"))
     assert [o["text"] for o in outbox] == ["<img src=x onerror=alert(1)> berapa biaya skck"]
     # still queued after a reload (nothing lost on a patchy connection)
@@ -109,7 +117,9 @@ def test_layout_when_the_on_screen_keyboard_opens(page):
         d.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
                           {"width": 390, "height": 390, "deviceScaleFactor": 2, "mobile": True})
         page.wait(lambda drv: drv.execute_script("return window.innerHeight") <= 400, 10)
-        time.sleep(0.3)
+        # the layout after the resize: wait two animation frames (style, layout and paint done)
+        d.execute_async_script("const done = arguments[arguments.length - 1];"
+                               "requestAnimationFrame(() => requestAnimationFrame(() => done(true)));")
         geo = d.execute_script("""
             const r = id => document.getElementById(id).getBoundingClientRect();
             return {h: window.innerHeight, input: r('input'), send: r('send'), sos: r('sos'), log: r('log'),

@@ -10,8 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from webchat_support import REPO, free_port
-from webchat_support import webchat_factory  # noqa: F401  (pytest fixtures)
+from devtools.net import free_port
+
+from webchat_support import (
+    REPO,
+    webchat_factory,  # noqa: F401  (pytest fixtures)
+)
 
 DEAD = free_port()  # nothing listens there
 
@@ -145,12 +149,64 @@ def test_chat_history_keeps_only_what_the_chat_shows():
         {"event": "action", "name": "action_session_start"},
         {"event": "session_started"},
         {"event": "user", "text": "/sim_pilih_jenis", "parse_data": {"intent": {"name": "sim_pilih_jenis"}},
-         "metadata": {"display_text": "SIM C", "client_msg_id": "abc", "other": "x"}, "input_channel": "socketio"},
+         "metadata": {"display_text": "SIM C", "client_msg_id": "abc", "other": "x"},
+         "input_channel": "socketio"},
         {"event": "slot", "name": "telepon", "value": "0812"},
         {"event": "bot", "text": "Pilih golongan", "metadata": {"utter_action": "utter_x"},
          "data": {"buttons": [{"title": "C", "payload": "/c", "extra": 1}], "custom": {"secret": 1}}},
     ]}
     assert chat_history(tracker) == {"events": [
-        {"event": "user", "text": "/sim_pilih_jenis", "metadata": {"display_text": "SIM C", "client_msg_id": "abc"}},
+        {"event": "user", "text": "/sim_pilih_jenis",
+         "metadata": {"display_text": "SIM C", "client_msg_id": "abc"}},
         {"event": "bot", "text": "Pilih golongan", "data": {"buttons": [{"title": "C", "payload": "/c"}]}},
     ]}
+
+
+def test_behind_the_edge_same_origin_and_history_with_token():
+    """`make run` mode: the browser reaches socket.io on the page's own origin (the edge), and
+    /history reads Rasa's tracker with the API token, which never reaches the browser."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from urllib.parse import parse_qs, urlsplit
+
+    from webchat.serve import make_server
+
+    seen = []
+
+    class FakeRasa(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            seen.append(self.path)
+            ok = parse_qs(urlsplit(self.path).query).get("token") == ["s3cret-token"]
+            body = json.dumps({"events": [{"event": "user", "text": "halo"}]} if ok else {}).encode()
+            self.send_response(200 if ok else 401)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *a):
+            pass
+
+    rasa = ThreadingHTTPServer(("127.0.0.1", 0), FakeRasa)
+    threading.Thread(target=rasa.serve_forever, daemon=True).start()
+    web = make_server("127.0.0.1", 0, "", quiet=True, rasa_internal_url=f"http://127.0.0.1:{rasa.server_address[1]}",
+                      rasa_token="s3cret-token")
+    threading.Thread(target=web.serve_forever, daemon=True).start()
+
+    class Srv:
+        port = web.server_address[1]
+
+    try:
+        resp, body = get(Srv, "/config.json")
+        assert json.loads(body)["rasaUrl"] == ""
+        assert "s3cret" not in body.decode()
+        csp = get(Srv, "/")[0].getheader("Content-Security-Policy")
+        assert "connect-src 'self';" in csp
+        resp, body = get(Srv, "/history/abcdef0123456789")
+        assert resp.status == 200 and json.loads(body) == {"events": [{"event": "user", "text": "halo"}]}
+        assert "s3cret" not in body.decode()
+        assert seen == ["/conversations/abcdef0123456789/tracker?token=s3cret-token"]
+    finally:
+        web.shutdown()
+        web.server_close()
+        rasa.shutdown()
+        rasa.server_close()

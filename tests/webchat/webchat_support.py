@@ -16,7 +16,6 @@ from __future__ import annotations
 import os
 import shutil
 import socket
-import sys
 import tempfile
 import threading
 import time
@@ -26,9 +25,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from devtools.net import free_port
+
 REPO = Path(__file__).resolve().parents[2]
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
 ARTIFACTS = REPO / "out" / "artifacts"
 CHROMIUM = os.environ.get("CHROMIUM_BIN", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("CHROMEDRIVER_BIN", "/usr/bin/chromedriver")
@@ -41,12 +40,6 @@ MOBILE_UA = (
 # selenium-manager must never run (it would try to download a driver/browser).
 os.environ.setdefault("SE_OFFLINE", "true")
 os.environ.setdefault("SE_AVOID_STATS", "true")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class WebchatServer:
@@ -184,7 +177,8 @@ class ChatPage:
             self.d.get(self.url + "healthz")  # same origin: clear the stored session first
             self.d.execute_script("localStorage.clear()")
         self.d.get(self.url)
-        self.wait(lambda d: d.execute_script("return document.documentElement.dataset.ready === '1'"), timeout)
+        self.wait(lambda d: d.execute_script("return document.documentElement.dataset.ready === '1'"),
+                  timeout)
         return self
 
     def wait(self, cond, timeout: float = 90, msg: str = ""):

@@ -1,18 +1,12 @@
-"""Helpers for Matrix tests: a real Synapse in a temp dir, test users as real nio clients."""
+"""A real Matrix client (matrix-nio) acting as a person, for the Matrix tests and
+scripts/bench_matrix.py. Needs matrix-nio (bridge venv)."""
 from __future__ import annotations
 
 import asyncio
-import socket
 import time
 import uuid
 
 from nio import AsyncClient, AsyncClientConfig, LoginResponse, RoomPreset
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def unique(prefix: str) -> str:
@@ -101,11 +95,12 @@ class MxUser:
 
     async def dm(self, bot_id: str, timeout: float = 30.0) -> str:
         """Create a DM room with the bot and wait until the bot joined."""
-        r = await self.client.room_create(is_direct=True, invite=[bot_id], preset=RoomPreset.trusted_private_chat)
+        r = await self.client.room_create(is_direct=True, invite=[bot_id],
+                                          preset=RoomPreset.trusted_private_chat)
         room_id = r.room_id
         await self.wait_for(lambda rid, e: rid == room_id and e.get("type") == "m.room.member"
-                            and e.get("state_key") == bot_id and (e.get("content") or {}).get("membership") == "join",
-                            timeout)
+                            and e.get("state_key") == bot_id
+                            and (e.get("content") or {}).get("membership") == "join", timeout)
         return room_id
 
     async def upload_audio(self, data: bytes = b"\x1aE\xdf\xa3" + b"\0" * 200) -> dict:

@@ -1,6 +1,7 @@
-"""Bulletins (siaran): routine slots (pagi/siang/malam at configurable times, Asia/Jakarta) and
-ad-hoc urgent ones. APScheduler fires the slots; `sent_bulletins(slot, date)` guarantees that a
-restart never re-sends a bulletin and never skips one that was due within the grace window."""
+"""Bulletins (siaran, command !siaran): routine slots (pagi/siang/malam at configurable times,
+Asia/Jakarta) and ad-hoc urgent ones. APScheduler fires the slots; `sent_bulletins(slot, date)`
+guarantees that a restart never re-sends a bulletin and never skips one that was due within the
+grace window."""
 from __future__ import annotations
 
 import asyncio
@@ -8,9 +9,12 @@ import logging
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from .. import formatting as fmt
+from reports.vocabulary import DARURAT
 
-log = logging.getLogger("matrix_bridge.siaran")
+from .. import formatting as fmt
+from ..context import Ctx
+
+log = logging.getLogger("matrix_bridge.bulletin")
 
 SLOT_TITLE = {"pagi": "Pagi", "siang": "Siang", "malam": "Malam"}
 DEFAULT_TEXT = {
@@ -25,18 +29,21 @@ _BULAN = ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agust
           "Oktober", "November", "Desember"]
 
 
-def _tanggal(d) -> str:
+def format_tanggal(d) -> str:
+    """date -> '15 Januari 2030'."""
     return f"{d.day} {_BULAN[d.month - 1]} {d.year}"
 
 
 class BulletinService:
-    def __init__(self, bot, clock=None):
-        self.bot = bot
-        self.cfg = bot.cfg
-        self.tz = ZoneInfo(self.cfg.timezone)
-        self.clock = clock or bot.clock or (lambda: datetime.now(self.tz))
+    def __init__(self, cfg, matrix, state, clock=None):
+        self.cfg = cfg
+        self.matrix = matrix  # KamtibmasBot: send(), rooms
+        self.state = state
+        self.tz = ZoneInfo(cfg.timezone)
+        self.clock = clock or (lambda: datetime.now(self.tz))
         self.scheduler = None
         self._lock = asyncio.Lock()
+        self._catch_up: asyncio.Task | None = None
 
     def now(self) -> datetime:
         return self.clock().astimezone(self.tz)
@@ -57,7 +64,7 @@ class BulletinService:
         for slot, (h, m) in self.slot_times().items():
             for day in (now.date() - timedelta(days=1), now.date()):
                 at = datetime(day.year, day.month, day.day, h, m, tzinfo=self.tz)
-                if at <= now <= at + grace and not self.bot.state.bulletin_sent(slot, day.isoformat()):
+                if at <= now <= at + grace and not self.state.bulletin_sent(slot, day.isoformat()):
                     due.append((slot, day.isoformat()))
         return due
 
@@ -65,24 +72,24 @@ class BulletinService:
         if self.cfg.bulletin_rooms:
             rooms = []
             for a in self.cfg.bulletin_rooms:
-                rid = await self.bot.resolve_alias(a)
+                rid = await self.matrix.resolve_alias(a)
                 if rid:
                     rooms.append(rid)
             return rooms
-        return [self.bot.announce_room, *self.bot.community_rooms()]
+        return [self.matrix.announce_room, *self.matrix.community_rooms()]
 
     async def run_due(self, now: datetime | None = None) -> list[tuple[str, str]]:
         """Send every due routine bulletin exactly once. Safe to call any time, concurrently."""
         async with self._lock:
             sent = []
             for slot, day in self.due_slots(now):
-                text = self.bot.state.get_bulletin_text(slot) or DEFAULT_TEXT.get(slot) or ""
+                text = self.state.get_bulletin_text(slot) or DEFAULT_TEXT.get(slot) or ""
                 d = datetime.fromisoformat(day)
-                body = (f"📢 Siaran Kamtibmas {SLOT_TITLE.get(slot, slot.title())} — {_tanggal(d)}\n\n"
-                        f"{text}\n\n{fmt.DARURAT}")
+                title = SLOT_TITLE.get(slot, slot.title())
+                body = f"📢 Siaran Kamtibmas {title} — {format_tanggal(d)}\n\n{text}\n\n{DARURAT}"
                 ok = await self.fan_out(body, await self.target_rooms(), f"siaran-{slot}-{day}")
                 if ok:
-                    self.bot.state.mark_bulletin_sent(slot, day)
+                    self.state.mark_bulletin_sent(slot, day)
                     sent.append((slot, day))
                     log.info("bulletin %s %s sent", slot, day)
             return sent
@@ -95,7 +102,7 @@ class BulletinService:
 
         async def one(room):
             async with sem:
-                return await self.bot.send(room, dict(content), txn_id=f"{txn_prefix}-{room}")
+                return await self.matrix.send(room, dict(content), txn_id=f"{txn_prefix}-{room}")
         results = await asyncio.gather(*(one(r) for r in rooms))
         return all(results)
 
@@ -111,31 +118,36 @@ class BulletinService:
                                    id=f"siaran-{slot}", replace_existing=True, coalesce=True,
                                    misfire_grace_time=grace_s, max_instances=1)
         self.scheduler.start()
-        self.bot.spawn(self.run_due())
+        self._catch_up = asyncio.create_task(self.run_due())
         return self.scheduler
 
-    def shutdown(self):
+    async def shutdown(self) -> None:
         if self.scheduler is not None and self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+        if self._catch_up is not None:
+            self._catch_up.cancel()
+            await asyncio.gather(self._catch_up, return_exceptions=True)
 
 
-async def command(ctx, rest: str) -> None:
-    bot = ctx.bot
-    svc: BulletinService = bot.bulletins
+async def command(ctx: Ctx, rest: str) -> None:
+    """!siaran pagi|siang|malam <teks> | lihat | sekarang <teks> [#ruang …]"""
+    svc: BulletinService = ctx.deps.bulletins
+    cfg = ctx.cfg
     sub, _, text = rest.partition(" ")
     sub = sub.lower()
     text = text.strip()
-    if sub in SLOT_TITLE or sub in bot.cfg.bulletin_times:
+    if sub in SLOT_TITLE or sub in cfg.bulletin_times:
         if not text:
             await ctx.reply(f"Tuliskan teksnya: !siaran {sub} <teks>", mention=False)
             return
-        bot.state.set_bulletin_text(sub, text, ctx.sender)
-        jam = bot.cfg.bulletin_times.get(sub, "?")
+        ctx.state.set_bulletin_text(sub, text, ctx.sender)
+        jam = cfg.bulletin_times.get(sub, "?")
         await ctx.reply(f"Teks siaran {sub} (pukul {jam} WIB) disimpan.", mention=False)
         return
     if sub == "lihat":
-        lines = [f"{s} ({bot.cfg.bulletin_times[s]} WIB): {bot.state.get_bulletin_text(s) or '(teks bawaan) ' + DEFAULT_TEXT.get(s, '')}"
-                 for s in bot.cfg.bulletin_times]
+        lines = [f"{s} ({cfg.bulletin_times[s]} WIB): "
+                 f"{ctx.state.get_bulletin_text(s) or '(teks bawaan) ' + DEFAULT_TEXT.get(s, '')}"
+                 for s in cfg.bulletin_times]
         await ctx.reply("Siaran rutin:\n" + "\n".join(lines), mention=False)
         return
     if sub == "sekarang":
@@ -151,17 +163,17 @@ async def command(ctx, rest: str) -> None:
         rooms = []
         if trailing:
             for a in trailing:
-                rid = await bot.resolve_alias(a)
+                rid = await ctx.matrix.resolve_alias(a)
                 if not rid:
                     await ctx.reply(f"Ruang {a} tidak ditemukan.", mention=False)
                     return
                 rooms.append(rid)
         else:
             rooms = await svc.target_rooms()
-        body = f"📢 SIARAN PENTING Polres Batang\n\n{msg}\n\n{fmt.DARURAT}"
+        body = f"📢 SIARAN PENTING Polres Batang\n\n{msg}\n\n{DARURAT}"
         ok = await svc.fan_out(body, rooms, f"siaran-now-{ctx.event_id}")
         await ctx.reply(f"Siaran terkirim ke {len(rooms)} ruang." if ok else
                         "Sebagian siaran gagal terkirim; coba lagi.", mention=False)
         return
-    await ctx.reply("Format: !siaran pagi|siang|malam <teks>, !siaran lihat, atau !siaran sekarang <teks> [#ruang …]",
-                    mention=False)
+    await ctx.reply("Format: !siaran pagi|siang|malam <teks>, !siaran lihat, atau "
+                    "!siaran sekarang <teks> [#ruang …]", mention=False)

@@ -1,0 +1,130 @@
+"""The one code path for entry-backed answers: direct questions (action_jawab_topik) and
+follow-ups (actions/lanjut.py) both end here.
+
+The intent -> entry mapping, keyword refinements and titles live in actions/intents.yml (read
+through actions/intents.py). A specific fact asked for (knowledge/fakta/fakta.yml: "berapa lama
+surat sehat berlaku?") leads the answer and the entry follows as context. Every answer records
+the subject of the conversation in slots (`subject_events`) so that a follow-up ("biayanya?")
+resolves against it. This module imports no other action module: sim.py, lokal.py, topik.py and
+lanjut.py build on it.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk.events import SlotSet
+
+from actions.common import entry_text
+from actions.intents import table
+
+# Quick replies under the help menu (payloads skip NLU).
+MENU_BUTTONS = [
+    {"title": "Biaya SIM", "payload": "/sim_biaya"},
+    {"title": "Syarat SIM baru", "payload": "/sim_syarat_baru"},
+    {"title": "Syarat SKCK", "payload": "/skck_syarat"},
+    {"title": "Nomor darurat", "payload": "/layanan_darurat"},
+    {"title": "Cara membuat laporan", "payload": "/layanan_laporan_polisi"},
+    {"title": "KUHP baru", "payload": "/pasal_kuhp_baru"},
+]
+
+# Entries about the law get the general-information disclaimer.
+LEGAL_PREFIX = "pasal."
+
+MISSING = ("Mohon maaf, informasi tentang hal itu belum tersedia di data kami. "
+           "Silakan tanyakan langsung ke kantor polisi terdekat. "
+           "Nomor 110 hanya untuk keadaan darurat.")
+
+
+def entry_id_for(intent: Text, text: Text) -> Text | None:
+    return table().entry_for(intent, text)
+
+
+def subject_events(intent: Text, atribut: Optional[Text] = None) -> List[Dict[Text, Any]]:
+    """Slots that record what the conversation is about after answering `intent`."""
+    row = table().row(intent)
+    if not row.get("subjek"):
+        return []
+    events = [SlotSet("topik", row.get("topik")), SlotSet("subjek", row["subjek"]),
+              SlotSet("atribut", atribut or row.get("atribut")), SlotSet("intent_terakhir", intent)]
+    if row.get("subjek") != "pasal":
+        events += [SlotSet("pasal_id", None), SlotSet("kuhp", None)]
+    if row.get("topik") == "sim" and row.get("layanan"):
+        events.append(SlotSet("layanan_sim", row["layanan"]))
+    return events
+
+
+def fact_lead(kb, intent: Text, text: Text) -> Optional[tuple]:
+    """(fact, sentence) when the message asks for a specific fact of this intent."""
+    from knowledge import facts as kfacts
+
+    all_facts = kfacts.load_facts()
+    ref = table().refinement(intent, text)
+    if ref and ref.get("fakta"):
+        found = kfacts.find_fact(all_facts, intent, text, kb, only=ref["fakta"])
+        if found:
+            return found
+    return kfacts.find_fact(all_facts, intent, text, kb)
+
+
+def compose(kb, intent: Text, text: Text, kelas: Optional[Text] = None) -> Optional[Text]:
+    """Full answer for an informational intent: specific fact first, then the entry."""
+    from knowledge import format as kf
+
+    lead = fact_lead(kb, intent, text)
+    entry_id = lead[0]["entry"] if lead else entry_id_for(intent, text)
+    body = entry_text(kb, entry_id) if entry_id else None
+    if body is None:
+        return None
+    row = table().row(intent)
+    if lead is None and row.get("topik") == "sim":
+        kelas = kelas or kb.resolve_sim_class(text)
+        sentence = class_fact(kb, row.get("atribut"), kelas) if kelas else None
+        lead = (None, sentence) if sentence else None
+    if lead:
+        body = f"{lead[1]}\n\n{body}"
+    if entry_id.startswith(LEGAL_PREFIX) and kf.DISCLAIMER not in body:
+        body = f"{body}\n\n{kf.DISCLAIMER}"
+    return body
+
+
+def answer_topic(dispatcher, kb, intent: Text, text: Text, atribut: Optional[Text] = None,
+                 kelas: Optional[Text] = None) -> List[Dict[Text, Any]]:
+    """The one code path for entry-backed answers (direct questions and follow-ups)."""
+    body = compose(kb, intent, text, kelas)
+    if body is None:
+        dispatcher.utter_message(text=MISSING)
+        return []
+    if intent == "sapaan_bantuan":
+        dispatcher.utter_message(text=body, buttons=MENU_BUTTONS)
+    else:
+        dispatcher.utter_message(text=body)
+    events = subject_events(intent, atribut)
+    if table().row(intent).get("topik") == "sim":
+        kelas = kelas or kb.resolve_sim_class(text)
+        if kelas:
+            events.append(SlotSet("jenis_sim", kelas))
+    return events
+
+
+def class_fact(kb, atribut: Optional[Text], kelas: Text) -> Optional[Text]:
+    """One sentence about `atribut` for one class, from the class table (knowledge/data/sim.yml)."""
+    cls = kb.sim_class(kelas)
+    if cls is None:
+        return None
+    if atribut == "usia" and cls.get("usia_min"):
+        return f"Usia minimal untuk SIM {kelas} adalah {cls['usia_min']} tahun (Perpol 5/2021 Pasal 8)."
+    if atribut == "online":
+        if cls.get("online"):  # sim.online: only A and C can be extended online
+            return (f"SIM {kelas} bisa diperpanjang online lewat aplikasi Digital Korlantas Polri "
+                    "(menu SINAR), selama belum habis masa berlakunya.")
+        return (f"SIM {kelas} belum bisa diperpanjang online; perpanjangan online hanya untuk SIM A "
+                "dan SIM C. Silakan perpanjang di Satpas.")
+    if atribut == "peningkatan":
+        before = cls.get("syarat_peningkatan") or []
+        if before:
+            return (f"Untuk SIM {kelas}, Anda harus sudah memegang SIM {' atau '.join(before)} "
+                    "paling sedikit 12 bulan.")
+        return f"SIM {kelas} tidak mensyaratkan SIM golongan lain sebelumnya."
+    if atribut == "golongan":
+        return f"SIM {kelas} untuk {cls['kendaraan']}."
+    return None

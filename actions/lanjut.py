@@ -1,0 +1,296 @@
+"""`action_lanjut`: follow-up questions that carry no subject of their own.
+
+The subject of the conversation lives in slots set by every answering action:
+`topik`, `subjek`, `atribut` (what was answered last), `intent_terakhir`, `jenis_sim` /
+`layanan_sim` (SIM class and service) and `pasal_id` / `kuhp` (offence record and the code
+shown last). A follow-up intent (lanjut_*, or a bare SIM class) is combined with those slots
+through the intent table (actions/intents.yml: subjek + atribut -> intent) and answered by the
+same code path as the direct question. Offence conditions ("kalau korbannya meninggal?") come
+from knowledge/fakta/pasal_kondisi.yml. Without a subject the bot asks which topic is meant,
+with buttons; it never guesses.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk.events import SlotSet
+
+from actions.common import KnowledgeAction, latest_intent, latest_text
+from actions.intents import table
+
+ATRIBUT_LABEL = {
+    "biaya": "biaya", "syarat": "syarat", "masa_berlaku": "masa berlaku", "online": "layanan online",
+    "lokasi": "tempat layanan", "durasi": "lama prosesnya", "usia": "batas usia",
+}
+# A message that continues the current subject ("kalau ...", "terus ...", Javanese "nek ...").
+FOLLOW_UP_RE = re.compile(
+    r"^\s*(kalau|kalo|klo|klu|kl|kalok|terus|trus|trs|lalu|lha|lah|la|nek|yen|menawi|misal\w*|"
+    r"bagaimana\s+kalau|gimana\s+kalo|gmn\s+klo|piye\s+nek|bagaimana\s+jika|jika|jika\s+)\b",
+    re.IGNORECASE)
+PASAL_NO_RE = re.compile(r"\b(pasal|psl|ps)\s*\d", re.IGNORECASE)
+BARU_RE = re.compile(r"\bbaru\b|nasional|2023|anyar", re.IGNORECASE)
+LAMA_RE = re.compile(r"\blama\b|\blawas\b|belanda|wvs|1946|\blawas\b", re.IGNORECASE)
+MAX_BUTTONS = 6
+PENALTY_RE = re.compile(r"hukum|penjara|pidana|ancam|kunjara|bui|dibui|tahanan", re.IGNORECASE)
+
+
+def _buttons(intents: List[Text]) -> List[Dict[Text, Text]]:
+    t = table()
+    return [{"title": t.judul(i), "payload": f"/{i}"} for i in intents[:MAX_BUTTONS] if t.judul(i)]
+
+
+def ask_topic(dispatcher, atribut: Optional[Text]) -> List[Dict[Text, Any]]:
+    """No subject yet: ask which topic is meant (buttons), never guess."""
+    options = table().with_attribute(atribut) if atribut else []
+    label = ATRIBUT_LABEL.get(atribut or "", "")
+    if not options:
+        options = ["sim_syarat_baru", "skck_syarat", "pasal_cari", "layanan_laporan_polisi"]
+    what = f"{label} untuk layanan apa" if label else "tentang layanan apa"
+    dispatcher.utter_message(
+        text=f"Maaf, yang Anda tanyakan {what}? Silakan pilih di bawah ini, atau tulis "
+        "pertanyaannya lengkap, misalnya \"biaya SKCK\" atau \"syarat SIM C\".",
+        buttons=_buttons(options))
+    return []
+
+
+# ---------------------------------------------------------------- pasal
+def pasal_events(record: Dict[Text, Any], kuhp: Optional[Text]) -> List[Dict[Text, Any]]:
+    return [SlotSet("topik", "pasal"), SlotSet("subjek", "pasal"), SlotSet("atribut", "ancaman"),
+            SlotSet("intent_terakhir", "pasal_cari"), SlotSet("pasal_id", record["id"]),
+            SlotSet("kuhp", kuhp)]
+
+
+def default_kuhp(record: Dict[Text, Any]) -> Optional[Text]:
+    codes = [k["uu"] for k in record.get("kode") or []]
+    if "KUHP baru" in codes:
+        return "baru"
+    if "KUHP lama" in codes:
+        return "lama"
+    return None
+
+
+def record_text(record: Dict[Text, Any]) -> Text:
+    from knowledge import format as kf
+
+    return kf.format_pasal(record)
+
+
+def say_pasal(dispatcher, record, lead: Optional[Text], kuhp: Optional[Text]) -> List[Dict[Text, Any]]:
+    body = record_text(record)
+    dispatcher.utter_message(text=f"{lead}\n\n{body}" if lead else body)
+    return pasal_events(record, kuhp)
+
+
+def current_record(kb, tracker) -> Optional[Dict[Text, Any]]:
+    rid = tracker.get_slot("pasal_id")
+    return kb.entry(rid) if rid else None
+
+
+def kuhp_follow_up(dispatcher, kb, record, target: Text) -> List[Dict[Text, Any]]:
+    from knowledge import format as kf
+
+    uu = "KUHP baru" if target == "baru" else "KUHP lama"
+    codes = [k for k in record.get("kode") or [] if k["uu"] == uu]
+    if codes:
+        where = ", ".join(f"Pasal {kf.format_nomor(k['nomor'])}" for k in codes)
+        lead = f"Di {uu}, {record['judul'].lower()} diatur di {where}: {codes[0]['ancaman']}"
+        if target == "lama":
+            lead += (" KUHP lama tidak berlaku lagi sejak 2 Januari 2026; untuk perbuatan sebelum "
+                     "tanggal itu dipakai aturan yang paling meringankan pelaku.")
+    else:
+        lead = f"Data kami tidak memuat padanan {record['judul'].lower()} di {uu}."
+    return say_pasal(dispatcher, record, lead, target if codes else default_kuhp(record))
+
+
+def condition_follow_up(dispatcher, kb, record, key: Text) -> List[Dict[Text, Any]]:
+    from knowledge import facts as kfacts
+
+    conditions = kfacts.load_conditions()
+    label = conditions["kondisi"][key]["label"]
+    link = kfacts.condition_link(conditions, record["id"], key)
+    if link is None:
+        lead = (f"Mohon maaf, data kami belum memuat ketentuan khusus untuk "
+                f"{record['judul'].lower()} bila {label}. Silakan tanyakan ke SPKT Polres/Polsek "
+                "terdekat atau penasihat hukum. Yang ada di data kami:")
+        return say_pasal(dispatcher, record, lead, default_kuhp(record))
+    target = kb.entry(link["pasal"]) if link.get("pasal") else record
+    return say_pasal(dispatcher, target or record, link["teks"], default_kuhp(target or record))
+
+
+def pasal_attribute(dispatcher, kb, record, atribut: Text) -> Optional[List[Dict[Text, Any]]]:
+    from knowledge import format as kf
+
+    codes = record.get("kode") or []
+    first = next((k for k in codes if k["uu"] == "KUHP baru"), codes[0] if codes else None)
+    if atribut == "biaya":
+        if first and first.get("kategori_denda"):
+            maks = kb.denda_maks(first["kategori_denda"])
+            lead = (f"Denda untuk {record['judul'].lower()} di {first['uu']} paling banyak kategori "
+                    f"{first['kategori_denda']} ({kf.format_rupiah(maks)}).")
+        elif first and "denda" in first["ancaman"]:
+            lead = f"Ancaman {record['judul'].lower()} menurut {first['uu']}: {first['ancaman']}"
+        else:
+            lead = f"Data kami tidak mencantumkan ancaman denda untuk {record['judul'].lower()}."
+        return say_pasal(dispatcher, record, lead, default_kuhp(record))
+    if atribut == "durasi" and first:
+        lead = f"Ancaman {record['judul'].lower()} menurut {first['uu']}: {first['ancaman']}"
+        return say_pasal(dispatcher, record, lead, default_kuhp(record))
+    return None
+
+
+def other_offence(kb, text: Text) -> Optional[Dict[Text, Any]]:
+    """"kalau pencurian?": the record a follow-up names, if any."""
+    named = named_offence(kb, text)
+    if named is not None:
+        return named
+    results = kb.search_pasal(text, limit=1)
+    return results[0][0] if results else None
+
+
+def named_offence(kb, text: Text) -> Optional[Dict[Text, Any]]:
+    """The record whose title or keyword appears word for word in `text` (longest wins)."""
+    lowered = " " + re.sub(r"[^\w\s-]", " ", (text or "").lower()) + " "
+    best, best_len = None, 0
+    for rec in kb.pasal_records():
+        for kw in [rec["judul"]] + list(rec.get("kata_kunci") or []):
+            kw = kw.lower().strip()
+            if len(kw) > best_len and f" {kw} " in lowered:
+                best, best_len = rec, len(kw)
+    return best
+
+
+def subject_record(kb, tracker, text: Text) -> Optional[Dict[Text, Any]]:
+    """The offence a follow-up is about: the one it names, else the one being discussed."""
+    return named_offence(kb, text) or current_record(kb, tracker)
+
+
+def pasal_follow_up_instead(dispatcher, tracker, kb, text: Text) -> Optional[List[Dict[Text, Any]]]:
+    """A pasal_kuhp_baru message that is really "and in the new/old code?" about the current
+    offence ("kalau di KUHP baru pasal berapa?"): answer it as lanjut_kuhp_*; else None."""
+    record = current_record(kb, tracker)
+    if record is None or PASAL_NO_RE.search(text):
+        return None
+    named = named_offence(kb, text)
+    if named is not None and named["id"] != record["id"]:
+        return None  # another offence: a new question
+    asks_code = re.search(r"kuhp|\bbaru\b|\blama\b|anyar|lawas|nasional", text, re.I)
+    asks_number = re.search(r"pasal\s*(berapa|brp|piro|pinten|nya|e)\b|nomor\s*(berapa|brp)", text, re.I)
+    if not ((FOLLOW_UP_RE.search(text) and asks_code) or (asks_number and named is None)):
+        return None
+    target = "lama" if LAMA_RE.search(text) and not BARU_RE.search(text) else "baru"
+    return kuhp_follow_up(dispatcher, kb, record, target)
+
+
+def condition_instead(dispatcher, tracker, kb, text: Text) -> Optional[List[Dict[Text, Any]]]:
+    """A follow-up naming only a condition of the current offence (used by action_jawab_pasal)."""
+    from knowledge import facts as kfacts
+
+    if current_record(kb, tracker) is None or PASAL_NO_RE.search(text) or not FOLLOW_UP_RE.search(text):
+        return None
+    record = subject_record(kb, tracker, text)
+    key = kfacts.detect_condition(kfacts.load_conditions(), text)
+    if key is None:
+        return None
+    return condition_follow_up(dispatcher, kb, record, key)
+
+
+# ---------------------------------------------------------------- dispatch
+def answer_intent(dispatcher, tracker, kb, intent: Text, text: Text,
+                  atribut: Optional[Text] = None) -> List[Dict[Text, Any]]:
+    """Answer `intent` exactly as a direct question would be answered."""
+    from actions import answers, lokal, sim
+
+    aksi = table().row(intent).get("aksi")
+    if aksi == "action_jawab_sim_biaya":
+        return sim.answer_fee(dispatcher, tracker, kb)
+    if aksi == "action_info_lokal":
+        return lokal.answer_local(dispatcher, kb, intent)
+    if aksi == "action_kontak_polres":
+        return lokal.answer_contact(dispatcher, kb)
+    return answers.answer_topic(dispatcher, kb, intent, text, atribut)
+
+
+class ActionLanjut(KnowledgeAction):
+    def name(self) -> Text:
+        return "action_lanjut"
+
+    def answer(self, dispatcher, tracker, domain, kb) -> List[Dict[Text, Any]]:
+        from actions import sim
+        from knowledge import facts as kfacts
+
+        intent = latest_intent(tracker)
+        text = latest_text(tracker)
+        row = table().row(intent)
+        subjek = tracker.get_slot("subjek")
+        record = current_record(kb, tracker) if tracker.get_slot("topik") == "pasal" else None
+
+        if intent == "sim_pilih_jenis":
+            atribut = tracker.get_slot("atribut") if subjek == "sim" else None
+            return sim.answer_for_class(dispatcher, tracker, kb, atribut)
+
+        # the message names a SIM class: the attribute for that class
+        if row.get("atribut") and (subjek in (None, "sim")) and sim.class_in_message(kb, tracker):
+            return sim.answer_for_class(dispatcher, tracker, kb, row["atribut"])
+
+        if row.get("kuhp"):
+            if record is None:
+                offence = other_offence(kb, text)
+                if offence is None:
+                    dispatcher.utter_message(
+                        text="Pasal atau perbuatan apa yang Anda maksud? Sebutkan nomor pasalnya "
+                        "(misalnya \"pasal 362\") atau perbuatannya (misalnya \"pencurian\").",
+                        buttons=_buttons(["pasal_kuhp_baru", "pasal_cari"]))
+                    return []
+                record = offence
+            return kuhp_follow_up(dispatcher, kb, record, row["kuhp"])
+
+        if row.get("kondisi"):
+            key = kfacts.detect_condition(kfacts.load_conditions(), text)
+            record = named_offence(kb, text) or record
+            if record is not None and key:
+                return condition_follow_up(dispatcher, kb, record, key)
+            offence = other_offence(kb, text)
+            if offence is not None:
+                return say_pasal(dispatcher, offence, None, default_kuhp(offence))
+            if record is not None:
+                lead = (f"Mohon maaf, keadaan yang Anda maksud belum saya pahami. Contohnya: "
+                        f"\"kalau korbannya meninggal?\" atau \"kalau dilakukan malam hari?\". "
+                        f"Yang ada di data kami tentang {record['judul'].lower()}:")
+                return say_pasal(dispatcher, record, lead, tracker.get_slot("kuhp"))
+            dispatcher.utter_message(
+                text="Maaf, perbuatan atau pasal apa yang Anda maksud? Sebutkan perbuatannya, "
+                "misalnya \"hukuman penganiayaan\", lalu tanyakan keadaannya.",
+                buttons=_buttons(["pasal_cari", "pasal_kuhp_baru"]))
+            return []
+
+        atribut = row.get("atribut")
+        if not subjek and atribut == "durasi" and PENALTY_RE.search(text):
+            dispatcher.utter_message(
+                text="Hukuman untuk perbuatan apa yang Anda maksud? Sebutkan perbuatannya, "
+                "misalnya \"hukuman pencurian\" atau \"pasal penipuan online\".",
+                buttons=_buttons(["pasal_cari", "pasal_kuhp_baru"]))
+            return []
+        if not subjek:
+            return ask_topic(dispatcher, atribut)
+        if record is not None:
+            events = pasal_attribute(dispatcher, kb, record, atribut)
+            if events is not None:
+                return events
+            if atribut == "lokasi":
+                return answer_intent(dispatcher, tracker, kb, "layanan_laporan_polisi", text)
+            return ask_topic(dispatcher, atribut)
+        if subjek == "sim" and atribut in sim.CLASS_ATTRIBUTES and tracker.get_slot("jenis_sim"):
+            return sim.answer_for_class(dispatcher, tracker, kb, atribut)
+        last = tracker.get_slot("intent_terakhir")
+        layanan = (tracker.get_slot("layanan_sim") if subjek == "sim"
+                   else table().row(last or "").get("layanan"))
+        target = table().follow_up(subjek, atribut, layanan, last)
+        if target is None:
+            what = table().judul(last) or subjek
+            dispatcher.utter_message(
+                text=f"Mohon maaf, data kami belum memuat {ATRIBUT_LABEL.get(atribut, atribut)} "
+                f"untuk {what.lower()}. Informasi lain yang tersedia:",
+                buttons=_buttons(table().for_subject(subjek)))
+            return []
+        return answer_intent(dispatcher, tracker, kb, target, text, atribut)

@@ -1,0 +1,141 @@
+"""SQL side of the report store: tables, a portable cursor and row conversion (standard library;
+psycopg2 when REPORTS_DB_URL names PostgreSQL)."""
+from __future__ import annotations
+
+import json
+import sqlite3
+from typing import Any, Dict, List, Optional, Tuple
+
+from .vocabulary import jenis_label, status_label
+
+SCHEMA_SQL = [
+    """CREATE TABLE IF NOT EXISTS report_seq (
+        tahun INTEGER PRIMARY KEY,
+        terakhir INTEGER NOT NULL
+    )""",
+    """CREATE TABLE IF NOT EXISTS reports (
+        id TEXT PRIMARY KEY,
+        tahun INTEGER NOT NULL,
+        nomor INTEGER NOT NULL,
+        jenis TEXT NOT NULL,
+        lokasi_teks TEXT NOT NULL,
+        lat DOUBLE PRECISION,
+        lon DOUBLE PRECISION,
+        waktu TEXT NOT NULL,
+        waktu_iso TEXT,
+        deskripsi TEXT NOT NULL,
+        lampiran TEXT NOT NULL,
+        kanal TEXT NOT NULL,
+        pelapor TEXT NOT NULL,
+        pelapor_nama TEXT,
+        ruang TEXT,
+        idempotency_key TEXT NOT NULL UNIQUE,
+        status TEXT NOT NULL,
+        alasan TEXT,
+        ditangani_oleh TEXT,
+        operator_event_id TEXT,
+        dibuat TEXT NOT NULL,
+        diperbarui TEXT NOT NULL
+    )""",
+    "CREATE INDEX IF NOT EXISTS reports_pelapor ON reports (pelapor)",
+    "CREATE INDEX IF NOT EXISTS reports_status ON reports (status)",
+    "CREATE INDEX IF NOT EXISTS reports_opevent ON reports (operator_event_id)",
+    """CREATE TABLE IF NOT EXISTS report_history (
+        laporan_id TEXT NOT NULL REFERENCES reports(id),
+        urutan INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        oleh TEXT,
+        alasan TEXT,
+        waktu TEXT NOT NULL,
+        PRIMARY KEY (laporan_id, urutan)
+    )""",
+    """CREATE TABLE IF NOT EXISTS notifications (
+        notif_id TEXT PRIMARY KEY,
+        laporan_id TEXT NOT NULL REFERENCES reports(id),
+        target TEXT NOT NULL,
+        kanal TEXT NOT NULL,
+        pelapor TEXT NOT NULL,
+        ruang TEXT,
+        status TEXT NOT NULL,
+        pesan TEXT NOT NULL,
+        dibuat TEXT NOT NULL,
+        terkirim TEXT,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT
+    )""",
+    "CREATE INDEX IF NOT EXISTS notifications_pending ON notifications (terkirim, target, kanal)",
+]
+
+
+def portable(sql: str, pg: bool) -> str:
+    """`?` placeholders (SQLite) become `%s` for psycopg2."""
+    return sql.replace("?", "%s") if pg else sql
+
+
+class Cursor:
+    """Cursor wrapper: portable placeholders and dict rows."""
+
+    def __init__(self, cur, pg: bool):
+        self._cur = cur
+        self._pg = pg
+
+    def execute(self, sql: str, params: Tuple = ()) -> None:
+        self._cur.execute(portable(sql, self._pg), params)
+
+    def fetchone(self):
+        return self._cur.fetchone()
+
+    def fetchone_dict(self) -> Optional[Dict[str, Any]]:
+        row = self._cur.fetchone()
+        if row is None:
+            return None
+        cols = [d[0] for d in self._cur.description]
+        return dict(zip(cols, row, strict=True))
+
+    @property
+    def rowcount(self) -> int:
+        return self._cur.rowcount
+
+
+def integrity_errors() -> tuple:
+    errs: List[type] = [sqlite3.IntegrityError]
+    try:
+        import psycopg2  # type: ignore
+
+        errs.append(psycopg2.IntegrityError)
+    except ImportError:
+        pass
+    return tuple(errs)
+
+
+def row_to_report(row: Dict[str, Any]) -> Dict[str, Any]:
+    lokasi: Dict[str, Any] = {"teks": row["lokasi_teks"]}
+    if row.get("lat") is not None and row.get("lon") is not None:
+        lokasi["lat"] = float(row["lat"])
+        lokasi["lon"] = float(row["lon"])
+    try:
+        lampiran = json.loads(row.get("lampiran") or "[]")
+    except ValueError:
+        lampiran = []
+    return {
+        "id": row["id"],
+        "jenis": row["jenis"],
+        "jenis_label": jenis_label(row["jenis"]),
+        "lokasi": lokasi,
+        "waktu": row["waktu"],
+        "waktu_iso": row.get("waktu_iso"),
+        "deskripsi": row["deskripsi"],
+        "lampiran": lampiran,
+        "kanal": row["kanal"],
+        "pelapor": row["pelapor"],
+        "pelapor_nama": row.get("pelapor_nama"),
+        "ruang": row.get("ruang"),
+        "idempotency_key": row["idempotency_key"],
+        "status": row["status"],
+        "status_label": status_label(row["status"]),
+        "alasan": row.get("alasan"),
+        "ditangani_oleh": row.get("ditangani_oleh"),
+        "operator_event_id": row.get("operator_event_id"),
+        "dibuat": row["dibuat"],
+        "diperbarui": row["diperbarui"],
+    }
