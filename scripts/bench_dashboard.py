@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Operator dashboard with 5,000 reports: page weight and time to load, API and export timings.
 
-    .venv/bridge/bin/python scripts/bench_dashboard.py [--reports 5000] [--runs 3]
+    .venv/bridge/bin/python -m scripts.bench_dashboard [--reports 5000] [--runs 3]
 
 Writes out/bench/dashboard.json. A temporary SQLite store gets N reports spread over 60 days
 (80 % with coordinates around Batang, every kind and channel, a third answered); the dashboard
@@ -22,25 +22,20 @@ import argparse
 import json
 import random
 import statistics
-import sys
 import tempfile
 import time
 import urllib.request
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from dashboard import config
+from dashboard.keys import AUTH, SESSIONS
+from dashboard.matrix_auth import MatrixLogin
+from devtools.dashboard_server import DashboardServer, chrome
+from reports.query import WIB
+from reports.store import open_store
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests" / "matrix"))
-
-from dashboard import config  # noqa: E402
-from dashboard.keys import AUTH, SESSIONS  # noqa: E402
-from dashboard.matrix_auth import MatrixLogin  # noqa: E402
-from reports.query import WIB  # noqa: E402
-from reports.store import open_store  # noqa: E402
-
-from dashboard_support import DashboardServer, chrome  # noqa: E402
-
 KINDS = ["gangguan_kamtibmas", "kecelakaan_lalu_lintas", "bencana_alam", "lainnya"]
 TEXTS = ["Motor dan mobil bertabrakan di dekat pertigaan, satu orang luka ringan.",
          "Ada keributan pemuda di depan warung, warga resah.", "Banjir setinggi lutut di jalan desa.",

@@ -66,7 +66,7 @@ def test_login_refused_for_non_operator_and_wrong_password(make_dash, synapse, p
 def test_member_of_operator_room_below_50_is_refused(make_dash, synapse, provisioned):
     import asyncio
 
-    from mx_support import MxUser
+    from devtools.matrix_user import MxUser
     dash = make_dash()
     local = f"staf{int(time.time() * 1000) % 10**8}"
     uid = synapse.register(local)
