@@ -289,6 +289,7 @@ def cmd_run() -> None:
     rasa_port, actions_port = port("RASA_PORT", 5005), port("ACTIONS_PORT", 5055)
     webchat_port, synapse_port = port("WEBCHAT_PORT", 8081), port("SYNAPSE_PORT", 8008)
     reports_port, edge_port = port("REPORTS_PORT", 8090), port("EDGE_PORT", 8080)
+    dashboard_port = port("DASHBOARD_PORT", 8091)
     rasa_url = f"http://127.0.0.1:{rasa_port}"
     edge_url = f"http://127.0.0.1:{edge_port}"
     synapse_url = f"http://127.0.0.1:{synapse_port}"
@@ -301,7 +302,7 @@ def cmd_run() -> None:
     synapse = [str(ROOT / "scripts" / "synapse.sh")]
     shared_env = {"RASA_URL": rasa_url, "RASA_TOKEN": token, "REPORTS_PORT": str(reports_port),
                   "REPORTS_API_URL": f"http://127.0.0.1:{reports_port}", "SYNAPSE_PORT": str(synapse_port),
-                  "SYNAPSE_PUBLIC_BASEURL": f"{edge_url}/"}
+                  "SYNAPSE_PUBLIC_BASEURL": f"{edge_url}/", "DASHBOARD_PORT": str(dashboard_port)}
 
     def bye(*_):
         print("\n==> stopping all services ...", flush=True)
@@ -319,6 +320,10 @@ def cmd_run() -> None:
         print("==> starting the Kamtibmas service (bridge, report API, bulletins)", flush=True)
         bridge = stack.start("bridge", [bridge_py, "-m", "matrix_bridge"], shared_env)
         wait_http(f"http://127.0.0.1:{reports_port}/health", 60, bridge, "Kamtibmas service")
+        print("==> starting the operator dashboard", flush=True)
+        dashboard = stack.start("dashboard", [bridge_py, "-m", "dashboard"], shared_env)
+        wait_http(f"http://127.0.0.1:{dashboard_port}/operator/api/health", 30, dashboard,
+                  "operator dashboard")
         print("==> starting the web chat server and the edge", flush=True)
         webchat_url = start_webchat(stack, webchat_port, rasa_url, token)
         start_edge(stack, edge_port, webchat_url, rasa_url, synapse_url, ROOT / "var" / "edge")
@@ -340,6 +345,7 @@ def cmd_run() -> None:
             ("  Tracker store", f"Redis {redis_url}" if redis_url
              else f"SQLite {var_layout.relative(var_layout.TRACKER_DB)}"),
             ("  Synapse polres.localhost", synapse_url),
+            ("  Operator dashboard (edge route /operator/)", f"http://127.0.0.1:{dashboard_port}/operator/"),
             (f"  Kamtibmas report API (token: {var_layout.relative(var_layout.REPORTS_TOKEN)})", f"http://127.0.0.1:{reports_port}"),
             ("  Operator account", var_layout.relative(var_layout.BRIDGE_DIR / "provision.json"))]
     print("\n==> Everything runs on 127.0.0.1 (logs in var/logs/):")
