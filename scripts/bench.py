@@ -91,6 +91,9 @@ def main() -> None:
             subprocess.run([str(servers.VENV / "bridge" / "bin" / "python"), "-m", "scripts.bench_matrix"],
                            cwd=servers.ROOT, env={**os.environ, "RASA_URL": rasa,
                                                   "RASA_TOKEN": servers.rasa_token()}, check=False)
+        print("==> operator dashboard: page weight and load time with 5,000 reports", flush=True)
+        subprocess.run([str(servers.VENV / "bridge" / "bin" / "python"), "-m", "scripts.bench_dashboard"],
+                       cwd=servers.ROOT, check=False)
         print("==> edge: socket.io through the edge vs direct, edge memory", flush=True)
         subprocess.run([sys.executable, "-m", "scripts.bench_edge"], cwd=servers.ROOT,
                        env={**os.environ, "RASA_URL": rasa, "RASA_TOKEN": servers.rasa_token()}, check=False)

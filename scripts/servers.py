@@ -174,12 +174,14 @@ def start_webchat(stack: Stack, port: int, rasa_url: str, token: str | None = No
     return url
 
 
-def edge_env(port: int, webchat_url: str, rasa_url: str, synapse_url: str, data_dir: Path) -> dict:
+def edge_env(port: int, webchat_url: str, rasa_url: str, synapse_url: str, data_dir: Path,
+             dashboard_url: str = "http://127.0.0.1:9") -> dict:
     """Settings of deploy/caddy/Caddyfile.dev (see deploy/caddy/routes.caddy)."""
     host = lambda u: urlparse(u).netloc  # noqa: E731
     data_dir.mkdir(parents=True, exist_ok=True)
     return {"EDGE_PORT": str(port), "WEBCHAT_UPSTREAM": host(webchat_url),
             "RASA_UPSTREAM": host(rasa_url), "SYNAPSE_UPSTREAM": host(synapse_url),
+            "DASHBOARD_UPSTREAM": host(dashboard_url),  # the dead default answers 502
             "MATRIX_PUBLIC_BASEURL": f"http://127.0.0.1:{port}/",
             "MATRIX_SERVER_DELEGATION": f"127.0.0.1:{port}",
             # Caddy keeps its (unused: no TLS on loopback) storage here, not in $HOME
@@ -187,14 +189,14 @@ def edge_env(port: int, webchat_url: str, rasa_url: str, synapse_url: str, data_
 
 
 def start_edge(stack: Stack, port: int, webchat_url: str, rasa_url: str, synapse_url: str,
-               data_dir: Path) -> str:
+               data_dir: Path, dashboard_url: str = "http://127.0.0.1:9") -> str:
     """Starts the public entrance (Caddy, Debian package) on 127.0.0.1:port; returns its URL."""
     url = f"http://127.0.0.1:{port}"
     if not shutil.which(CADDY):
         raise FileNotFoundError(f"{CADDY} not found: the edge needs Caddy (scripts/system_deps.sh, "
                                 "or apt-get install caddy)")
     proc = stack.start("edge", [CADDY, "run", "--config", str(EDGE_CONFIG), "--adapter", "caddyfile"],
-                       edge_env(port, webchat_url, rasa_url, synapse_url, data_dir))
+                       edge_env(port, webchat_url, rasa_url, synapse_url, data_dir, dashboard_url))
     wait_http(f"{url}/healthz", 30, proc, "edge (caddy)")
     print(f"    edge ready: {url}", flush=True)
     return url
@@ -326,7 +328,8 @@ def cmd_run() -> None:
                   "operator dashboard")
         print("==> starting the web chat server and the edge", flush=True)
         webchat_url = start_webchat(stack, webchat_port, rasa_url, token)
-        start_edge(stack, edge_port, webchat_url, rasa_url, synapse_url, ROOT / "var" / "edge")
+        start_edge(stack, edge_port, webchat_url, rasa_url, synapse_url, ROOT / "var" / "edge",
+                   f"http://127.0.0.1:{dashboard_port}")
         print("==> starting the action server and Rasa", flush=True)
         start_assistant(stack, rasa_port, actions_port, endpoints, current_model(), shared_env)
     except Exception as e:  # noqa: BLE001 - report and stop everything

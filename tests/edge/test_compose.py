@@ -160,6 +160,7 @@ def test_rasa_uses_redis_tracker_and_lock_store():
 # itself (documented, listed here with the reason).
 SERVICE_CODE = {"actions": ["actions", "reports", "knowledge"],
                 "kamtibmas": ["matrix_bridge", "reports", "knowledge"],
+                "dashboard": ["dashboard", "reports"],
                 "webchat": ["webchat"]}
 SERVICE_CONFIG = {"rasa": ["deploy/endpoints.docker.yml"], "edge": ["deploy/caddy"]}
 READ_BY_IMAGE = {
@@ -176,6 +177,7 @@ REQUIRED = {
     "kamtibmas": ["RASA_URL", "RASA_TOKEN", "MATRIX_HOMESERVER", "REPORTS_TOKEN", "REPORTS_DB_URL",
                   "BRIDGE_STATE_DIR"],
     "webchat": ["RASA_URL", "RASA_TOKEN"],
+    "dashboard": ["DASHBOARD_HOST", "DASHBOARD_ALLOW_NONLOOPBACK", "MATRIX_HOMESERVER", "REPORTS_DB_URL"],
 }
 
 
