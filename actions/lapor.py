@@ -22,6 +22,7 @@ from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions.common import entity, latest_text
+from actions.lapor_lokasi import MINTA_LOKASI, gps_since_form, wants_marker
 from actions.lapor_status import ActionLaporPembaruan, reporter_of
 from reports import schema
 from reports.client import ReportClient
@@ -164,6 +165,9 @@ class ActionAskLokasiKejadian(Action):
         return "action_ask_lokasi_kejadian"
 
     async def run(self, dispatcher, tracker, domain) -> List[Dict[Text, Any]]:
+        if wants_marker(tracker):  # the web chat then offers "Bagikan lokasi" (lapor_lokasi.py)
+            dispatcher.utter_message(text=PROMPT["lokasi"], json_message=MINTA_LOKASI)
+            return []
         return _ask(dispatcher, "lokasi")
 
 
@@ -274,7 +278,7 @@ class ActionLaporKirim(Action):
             return _reset_form_slots()
         payload = {
             "jenis": values["jenis_kejadian"],
-            "lokasi": {"teks": values["lokasi_kejadian"]},
+            "lokasi": {"teks": values["lokasi_kejadian"], **(gps_since_form(tracker) or {})},
             "waktu": values["waktu_kejadian"],
             "deskripsi": values["deskripsi_kejadian"],
             "idempotency_key": idempotency_key(tracker),

@@ -192,6 +192,10 @@
     return out;
   }
   function onBotMessage(data) {
+    if (data && data.minta_lokasi === true) {   // report form asks for the location: lokasi.js
+      if (window.ChatLokasi) window.ChatLokasi.offer({ log: els.log, input: els.input, send: send, scrollDown: scrollDown });
+      return;
+    }
     var m = normalizeBot(data);
     if (!m) return;
     var item = { from: "bot", text: m.text };
@@ -206,13 +210,13 @@
   }
 
   // ---------------------------------------------------------------- sending (persistent outbox)
-  function send(text, display) {
+  function send(text, display, meta) {   // meta: extra message metadata (e.g. lokasi_gps)
     text = String(text).trim();
     if (!text) return;
     display = display ? String(display) : text;
     var id = newId();
     var box = outbox();
-    box.push({ id: id, text: text, display: display });
+    box.push(meta ? { id: id, text: text, display: display, meta: meta } : { id: id, text: text, display: display });
     setOutbox(box);
     var item = { from: "user", text: display, id: id };
     history.push(item);
@@ -230,10 +234,14 @@
     inflight = item.id;
     typing(true);
     var connAtSend = socket.id;
+    var metadata = { display_text: item.display, client_msg_id: item.id };
+    if (item.meta && typeof item.meta === "object") {
+      Object.keys(item.meta).forEach(function (k) { if (!(k in metadata)) metadata[k] = item.meta[k]; });
+    }
     socket.timeout(ACK_TIMEOUT_MS).emit("user_uttered", {
       message: item.text,
       session_id: sessionId,
-      metadata: { display_text: item.display, client_msg_id: item.id }
+      metadata: metadata
     }, function (err) {
       inflight = null;
       if (err) {
