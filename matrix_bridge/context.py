@@ -15,7 +15,7 @@ from .state import BridgeState
 
 if TYPE_CHECKING:  # imported for type hints only (no import cycle at run time)
     from .bot import KamtibmasBot
-    from .handlers.bulletin import BulletinService
+    from .bulletins import BulletinService
     from .status_delivery import StatusDelivery
 
 

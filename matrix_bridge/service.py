@@ -9,10 +9,10 @@ import logging
 from aiohttp import web
 
 from .bot import KamtibmasBot
+from .bulletins import BulletinService
 from .config import Config
 from .context import Ctx, Deps, FloodLimiter
 from .handlers import dispatch
-from .handlers.bulletin import BulletinService
 from .rasa_client import RasaClient
 from .state import BridgeState
 from .status_delivery import StatusDelivery
