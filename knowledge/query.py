@@ -151,6 +151,14 @@ class KnowledgeBase:
         return [copy.deepcopy(g) for g in self._golongan
                 if include_internasional or g.get("jenis", "nasional") == "nasional"]
 
+    def sim_class(self, kelas: str) -> Optional[Dict[str, Any]]:
+        """One class record ("A", "sim c", ...), used for per-class follow-up answers."""
+        canon = self.resolve_sim_class(kelas) if kelas else None
+        for g in self._golongan:
+            if g["kelas"] == canon:
+                return copy.deepcopy(g)
+        return None
+
     def resolve_sim_class(self, text: Optional[str]) -> Optional[str]:
         if not text or not isinstance(text, str):
             return None
