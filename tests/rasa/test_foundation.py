@@ -7,7 +7,8 @@ import uuid
 
 from scripts import servers
 
-TOPICS = ("sim_", "skck_", "pasal_", "layanan_", "lapor_", "sapaan_", "blokir_")
+# The naming contract (docs/architecture.md): topic prefixes, plus lanjut_ for topic-less follow-ups.
+TOPICS = ("sim_", "skck_", "pasal_", "layanan_", "lapor_", "sapaan_", "blokir_", "lanjut_")
 
 
 def get_json(url):

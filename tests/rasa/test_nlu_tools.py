@@ -279,8 +279,8 @@ def test_eval_writes_report_and_compares_with_previous(tmp_path, rasa_url):
     assert metrics["summary"]["messages"] == 5
     assert set(metrics["per_intent"]) >= {"sim_biaya", "skck_syarat", "blokir_gaji", "lapor_kejadian"}
     # the reported numbers are exactly those of the live model on these messages
-    from nlu_metrics import predict_all, summarise
-    from nlu_trainingdata import load_yaml_examples
+    from scripts.nlu_metrics import predict_all, summarise
+    from scripts.nlu_trainingdata import load_yaml_examples
 
     rows = predict_all(rasa_url, load_yaml_examples(holdout))
     assert metrics["summary"] == summarise(rows)
