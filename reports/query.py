@@ -37,16 +37,9 @@ _COLUMNS = ("id, jenis, lokasi_teks, lat, lon, reports.waktu AS waktu, waktu_iso
             "ditangani_oleh, dibuat, diperbarui, fr.tanggapan_pertama AS tanggapan_pertama")
 
 
-class FilterInvalid(ValueError):
-    """A filter parameter is wrong. `pesan` is an Indonesian sentence for the operator."""
-
-    def __init__(self, field: str, pesan: str):
-        super().__init__(pesan)
-        self.field = field
-        self.pesan = pesan
-
-    def to_dict(self) -> Dict[str, str]:
-        return {"error": "invalid", "field": self.field, "pesan": self.pesan}
+class FilterInvalid(schema.ReportInvalid):
+    """A filter parameter is wrong (same shape as an invalid report field: `field`, and `pesan`,
+    an Indonesian sentence for the operator)."""
 
 
 @dataclass(frozen=True)
