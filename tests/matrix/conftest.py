@@ -46,6 +46,15 @@ class Homeserver:
         return f"@{localpart}:{self.server_name}"
 
 
+@pytest.fixture
+def store(tmp_path):
+    """A fresh SQLite report store (the one schema and store the bridge and the API use)."""
+    from reports.store import open_store
+    s = open_store(f"sqlite:///{tmp_path / 'reports.db'}")
+    yield s
+    s.close()
+
+
 @pytest.fixture(scope="session")
 def synapse():
     d = Path(tempfile.mkdtemp(prefix="synapse-test-"))

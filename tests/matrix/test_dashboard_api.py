@@ -18,14 +18,6 @@ OPERATOR = f"@operator:{SERVER}"
 
 
 @pytest.fixture
-def store(tmp_path):
-    from reports.store import open_store
-    s = open_store(f"sqlite:///{tmp_path / 'reports.db'}")
-    yield s
-    s.close()
-
-
-@pytest.fixture
 def make_dash(synapse, provisioned, store):
     from dashboard import config
     servers = []

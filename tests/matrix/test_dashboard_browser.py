@@ -19,14 +19,6 @@ XSS = ('<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>'
 
 
 @pytest.fixture
-def store(tmp_path):
-    from reports.store import open_store
-    s = open_store(f"sqlite:///{tmp_path / 'reports.db'}")
-    yield s
-    s.close()
-
-
-@pytest.fixture
 def dash(synapse, provisioned, store):
     from dashboard import config
     settings = config.load(homeserver=synapse.url, server_name=SERVER, tile_url="", sla_hours=24.0)

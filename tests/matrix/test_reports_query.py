@@ -38,14 +38,6 @@ def test_mask_report_masks_every_free_text_field():
     assert r["deskripsi"] == "hp 081234567890"  # the input is not changed
 
 
-@pytest.fixture
-def store(tmp_path):
-    from reports.store import open_store
-    s = open_store(f"sqlite:///{tmp_path / 'r.db'}")
-    yield s
-    s.close()
-
-
 def _make(store, i, **kw):
     payload = {"jenis": "bencana_alam", "lokasi": {"teks": f"Desa {i}"}, "waktu": "barusan",
                "deskripsi": f"Banjir ke-{i} 100% parah_sekali", "kanal": "web", "pelapor": f"w{i}",
