@@ -6,7 +6,8 @@
 #   FORCE=1 scripts/train.sh    train even if a model exists
 set -euo pipefail
 cd "$(dirname "$0")/.."
-inputs=(rasa_project data nlu_components)
+# Only what training reads: credentials.yml and endpoints are run-time settings, not model inputs.
+inputs=(rasa_project/config.yml rasa_project/domain data nlu_components)
 hash=$(find "${inputs[@]}" -type f \( -name '*.yml' -o -name '*.yaml' -o -name '*.py' -o -name '*.json' \) \
          -not -path '*/__pycache__/*' 2>/dev/null | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -c1-12)
 name="chat-pak-polisi-$hash"
