@@ -5,10 +5,12 @@ Standard library only and imports nothing from the project: both venvs and the s
 import it. Settings that move one of these files (REPORTS_OUTBOX, BRIDGE_STATE_DIR, SYNAPSE_DIR,
 ...) are read by the module that owns the setting; this module only names the defaults.
 """
+import os
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
-VAR = ROOT / "var"
+# CHATPOLISI_VAR moves the whole state directory (e.g. a second `make run` stack in a test).
+VAR = Path(os.environ["CHATPOLISI_VAR"]).resolve() if os.environ.get("CHATPOLISI_VAR") else ROOT / "var"
 
 LOGS = VAR / "logs"                            # one log file per process started by `make run`
 ENDPOINTS = VAR / "endpoints.yml"              # Rasa endpoints written by scripts/servers.py

@@ -21,7 +21,8 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import var_layout
-from devtools.net import free_port, wait_http
+from devtools.net import free_port
+from scripts.supervise import Stack, Supervisor
 from var_layout import ROOT
 
 VENV = ROOT / ".venv"
@@ -87,52 +88,15 @@ def write_endpoints(path: Path, actions_url: str, tracker_db: Path | None = None
     return path
 
 
-class Stack:
-    """A set of child processes, each with a log file, stopped together."""
-
-    def __init__(self, log_dir: Path):
-        self.log_dir = log_dir
-        log_dir.mkdir(parents=True, exist_ok=True)
-        self.procs: list[tuple[str, subprocess.Popen]] = []
-
-    def start(self, name: str, cmd: list[str], env: dict | None = None) -> subprocess.Popen:
-        log = open(self.log_dir / f"{name}.log", "ab")
-        # PYTHONPATH: the children run this checkout's code, whatever the venv has installed.
-        full_env = {**os.environ, "PYTHONPATH": str(ROOT), "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
-                    "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONWARNINGS": "ignore::DeprecationWarning",
-                    **(env or {})}
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT,
-                                start_new_session=True)
-        self.procs.append((name, proc))
-        return proc
-
-    def stop(self) -> None:
-        for _, proc in reversed(self.procs):
-            if proc.poll() is None:
-                try:
-                    os.killpg(proc.pid, signal.SIGTERM)
-                except ProcessLookupError:
-                    pass
-        deadline = time.monotonic() + 15
-        for _, proc in self.procs:
-            try:
-                proc.wait(max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                try:
-                    os.killpg(proc.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-
-
 ASSISTANT_ENV = {"SANIC_HOST": "127.0.0.1", "SANIC_KEEP_ALIVE_TIMEOUT": "75"}
 
 
 def start_actions(stack: Stack, port: int, extra_env: dict | None = None) -> str:
     """Starts the rasa-sdk action server on 127.0.0.1:port; returns its URL once healthy."""
     url = f"http://127.0.0.1:{port}"
-    proc = stack.start("actions", [str(RASA), "run", "actions", "--actions", "actions", "-p", str(port)],
-                       {**ASSISTANT_ENV, **(extra_env or {})})
-    wait_http(f"{url}/health", 120, proc, "action server")
+    stack.start("actions", [str(RASA), "run", "actions", "--actions", "actions", "-p", str(port)],
+                       {**ASSISTANT_ENV, **(extra_env or {})}, health=f"{url}/health", timeout=120)
+    stack.wait_ready("actions", "action server")
     print(f"    action server ready: {url}", flush=True)
     return url
 
@@ -145,12 +109,12 @@ def start_rasa(stack: Stack, port: int, endpoints: Path, model: Path, name: str 
         raise FileNotFoundError(f"model {model} not found; run `make train` first")
     url = f"http://127.0.0.1:{port}"
     token = token or rasa_token()
-    proc = stack.start(name, [str(RASA), "run", "--enable-api", f"--auth-token={token}", "--cors", "*",
+    stack.start(name, [str(RASA), "run", "--enable-api", f"--auth-token={token}", "--cors", "*",
                               "-i", "127.0.0.1", "-p", str(port), "--model", str(model),
                               "--credentials", str(ROOT / "rasa_project" / "credentials.yml"),
-                              "--endpoints", str(endpoints)], {**ASSISTANT_ENV, **(extra_env or {})})
-    wait_http(with_token(f"{url}/status", token), 400, proc,
-              f"{name} (loading a model takes about 2 minutes)")
+                              "--endpoints", str(endpoints)], {**ASSISTANT_ENV, **(extra_env or {})},
+                       health=with_token(f"{url}/status", token), timeout=400)
+    stack.wait_ready(name, f"{name} (loading a model takes about 2 minutes)")
     print(f"    {name} ready: {url}", flush=True)
     return url
 
@@ -166,11 +130,11 @@ def start_webchat(stack: Stack, port: int, rasa_url: str, token: str | None = No
     """Starts the web chat server on 127.0.0.1:port (behind the edge: the browser reaches
     socket.io on the page's own origin); it reads /history from Rasa's API with the token."""
     url = f"http://127.0.0.1:{port}"
-    proc = stack.start("webchat", [sys.executable, "-m", "webchat.serve", "--port", str(port),
+    stack.start("webchat", [sys.executable, "-m", "webchat.serve", "--port", str(port),
                                    "--rasa-internal-url", rasa_url],
                        {"RASA_URL": rasa_url, "RASA_TOKEN": token or rasa_token(),
-                        "WEBCHAT_RASA_PUBLIC_URL": ""})
-    wait_http(f"{url}/healthz", 30, proc, "web chat server")
+                        "WEBCHAT_RASA_PUBLIC_URL": ""}, health=f"{url}/healthz", timeout=30)
+    stack.wait_ready("webchat", "web chat server")
     return url
 
 
@@ -195,9 +159,10 @@ def start_edge(stack: Stack, port: int, webchat_url: str, rasa_url: str, synapse
     if not shutil.which(CADDY):
         raise FileNotFoundError(f"{CADDY} not found: the edge needs Caddy (scripts/system_deps.sh, "
                                 "or apt-get install caddy)")
-    proc = stack.start("edge", [CADDY, "run", "--config", str(EDGE_CONFIG), "--adapter", "caddyfile"],
-                       edge_env(port, webchat_url, rasa_url, synapse_url, data_dir, dashboard_url))
-    wait_http(f"{url}/healthz", 30, proc, "edge (caddy)")
+    stack.start("edge", [CADDY, "run", "--config", str(EDGE_CONFIG), "--adapter", "caddyfile"],
+                       edge_env(port, webchat_url, rasa_url, synapse_url, data_dir, dashboard_url),
+                       health=f"{url}/healthz", timeout=30)
+    stack.wait_ready("edge", "edge (caddy)")
     print(f"    edge ready: {url}", flush=True)
     return url
 
@@ -304,7 +269,8 @@ def cmd_run() -> None:
     synapse = [str(ROOT / "scripts" / "synapse.sh")]
     shared_env = {"RASA_URL": rasa_url, "RASA_TOKEN": token, "REPORTS_PORT": str(reports_port),
                   "REPORTS_API_URL": f"http://127.0.0.1:{reports_port}", "SYNAPSE_PORT": str(synapse_port),
-                  "SYNAPSE_PUBLIC_BASEURL": f"{edge_url}/", "DASHBOARD_PORT": str(dashboard_port)}
+                  "SYNAPSE_PUBLIC_BASEURL": f"{edge_url}/", "DASHBOARD_PORT": str(dashboard_port),
+                  "SYNAPSE_DIR": str(var_layout.SYNAPSE_DIR)}
 
     def bye(*_):
         print("\n==> stopping all services ...", flush=True)
@@ -320,15 +286,16 @@ def cmd_run() -> None:
         _run_step("provisioning rooms and accounts (idempotent)",
                   [bridge_py, "-m", "matrix_bridge.provision"], shared_env)
         print("==> starting the Kamtibmas service (bridge, report API, bulletins)", flush=True)
-        bridge = stack.start("bridge", [bridge_py, "-m", "matrix_bridge"], shared_env)
-        wait_http(f"http://127.0.0.1:{reports_port}/health", 60, bridge, "Kamtibmas service")
+        stack.start("bridge", [bridge_py, "-m", "matrix_bridge"], shared_env,
+                    health=f"http://127.0.0.1:{reports_port}/health")
+        stack.wait_ready("bridge", "Kamtibmas service")
         print("==> starting the operator dashboard", flush=True)
-        dashboard = stack.start("dashboard", [bridge_py, "-m", "dashboard"], shared_env)
-        wait_http(f"http://127.0.0.1:{dashboard_port}/operator/api/health", 30, dashboard,
-                  "operator dashboard")
+        stack.start("dashboard", [bridge_py, "-m", "dashboard"], shared_env,
+                    health=f"http://127.0.0.1:{dashboard_port}/operator/api/health", timeout=30)
+        stack.wait_ready("dashboard", "operator dashboard")
         print("==> starting the web chat server and the edge", flush=True)
         webchat_url = start_webchat(stack, webchat_port, rasa_url, token)
-        start_edge(stack, edge_port, webchat_url, rasa_url, synapse_url, ROOT / "var" / "edge",
+        start_edge(stack, edge_port, webchat_url, rasa_url, synapse_url, var_layout.VAR / "edge",
                    f"http://127.0.0.1:{dashboard_port}")
         print("==> starting the action server and Rasa", flush=True)
         start_assistant(stack, rasa_port, actions_port, endpoints, current_model(), shared_env)
@@ -351,17 +318,12 @@ def cmd_run() -> None:
             ("  Operator dashboard (edge route /operator/)", f"http://127.0.0.1:{dashboard_port}/operator/"),
             (f"  Kamtibmas report API (token: {var_layout.relative(var_layout.REPORTS_TOKEN)})", f"http://127.0.0.1:{reports_port}"),
             ("  Operator account", var_layout.relative(var_layout.BRIDGE_DIR / "provision.json"))]
-    print("\n==> Everything runs on 127.0.0.1 (logs in var/logs/):")
+    print(f"\n==> Everything runs on 127.0.0.1 (logs in {logs}/):")
     for what, where in rows:
         print(f"    {what:50s} {where}")
-    print("\nPress Ctrl-C to stop everything.", flush=True)
-    while True:
-        for name, proc in stack.procs:
-            if proc.poll() is not None:
-                print(f"ERROR: {name} stopped (exit {proc.returncode}); see {logs}/{name}.log",
-                      file=sys.stderr)
-                bye()
-        time.sleep(1)
+    print("\nPress Ctrl-C to stop everything. A process that crashes is restarted (log: "
+          f"{logs}/supervisor.log).", flush=True)
+    Supervisor(stack, var_layout.LOGS / "supervisor.log").run()
 
 
 if __name__ == "__main__":
