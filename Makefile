@@ -4,7 +4,7 @@ SHELL := /bin/bash
 export PYTHON
 RASA_PY := .venv/rasa/bin/python
 
-.PHONY: help setup run test train validate eval review bench clean
+.PHONY: help setup run test train validate eval review bench fuzz clean
 
 help:
 	@echo "make run       set up, train if stale, start everything on 127.0.0.1 (Ctrl-C stops)"
@@ -14,6 +14,8 @@ help:
 	@echo "make eval      NLU report on the hold-out set, compared with the previous report"
 	@echo "make review    export low-confidence user messages for labelling"
 	@echo "make bench     measure latency, throughput and memory; writes out/bench/"
+	@echo "make fuzz      10,000 generated bad inputs to REST, socket.io, report API, Matrix; writes out/fuzz/"
+	@echo "               (against \`make run\`; FUZZ_ARGS=\"--start\" starts its own stack)"
 	@echo "make clean     remove models, runtime state and caches (keeps venvs)"
 
 setup:
@@ -44,6 +46,10 @@ review:
 bench: setup
 	@scripts/train.sh
 	@scripts/bench.sh
+
+fuzz:
+	@scripts/venv.sh bridge
+	@.venv/bridge/bin/python -m scripts.fuzz $(FUZZ_ARGS)
 
 clean:
 	rm -rf models var out .pytest_cache
