@@ -25,6 +25,7 @@ for k in RASA_URL ACTIONS_URL RASA_TOKEN WEBCHAT_URL EDGE_URL REPORTS_API_URL RE
   [ -n "$v" ] || { echo "ERROR: $k is empty in $state" >&2; exit 1; }
   export "$k=$v"
 done
+export STACK_LOGS="$run_dir/logs"   # tests/matrix/test_fuzz.py counts the tracebacks Rasa logs
 status=0
 step "tests under .venv/rasa (assistant, knowledge, NLU quality)"
 .venv/rasa/bin/python -m pytest tests/rasa -p no:cacheprovider ${PYTEST_ARGS:-} || status=1

@@ -73,6 +73,7 @@ async def run(setup: Setup, total: int, seed: int, channels: list[str] | None = 
     tallies, liveness = [], {}
     for c in channels:
         progress(f"sending {counts[c]} inputs to {c} ...")
+        phase_sizes = _log_sizes(setup.logs)
         if c == "rest":
             tally = await targets.fuzz_rest(setup.rasa_url, cases[c])
         elif c == "socketio":
@@ -86,8 +87,10 @@ async def run(setup: Setup, total: int, seed: int, channels: list[str] | None = 
             tally = await targets.fuzz_matrix(setup.synapse_url, token, room_id, cases[c])
             progress("matrix: waiting for the bridge to work through the backlog and answer !status ...")
             liveness["matrix_bridge"] = await bridge_liveness(setup.synapse_url, token, room_id, setup.bot_id)
-        progress(f"  {c}: {tally.sent} sent, {tally.n_5xx} 5xx, statuses {dict(tally.statuses)} "
-                 f"({tally.seconds:.0f} s)")
+        errs = _logged_errors(setup.logs, phase_sizes)
+        tally.server_errors = {n: e["tracebacks"] for n, e in errs.items() if e["tracebacks"]}
+        progress(f"  {c}: {tally.sent} sent, {tally.n_5xx} 5xx, statuses {dict(tally.statuses)}, "
+                 f"tracebacks in server logs {tally.server_errors or 'none'} ({tally.seconds:.0f} s)")
         tallies.append(tally)
     await asyncio.sleep(2)  # let the last requests finish before the after-snapshot
     after = probe.snapshot(setup.servers)
@@ -104,6 +107,8 @@ def summary_text(r: dict) -> str:
     for c in r["channels"]:
         lines.append(f"  {c['channel']:10s} {c['sent']:6d} sent  {c['5xx']:4d} 5xx  statuses {c['statuses']}"
                      + (f"  transport errors {c['transport_errors']}" if c["transport_errors"] else ""))
+        if c["server_tracebacks"]:
+            lines.append(f"      tracebacks logged by the servers meanwhile: {c['server_tracebacks']}")
         for s in c["samples_5xx"][:3]:
             lines.append(f"      5xx e.g. [{s['kind']}] {s['status']} body={s['body'][:60]!r}")
     for name, how in r["liveness"].items():

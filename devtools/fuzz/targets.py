@@ -26,6 +26,7 @@ class Tally:
     samples_5xx: list = field(default_factory=list)         # (kind, status, body excerpt, reply)
     seconds: float = 0.0
     notes: list = field(default_factory=list)
+    server_errors: dict = field(default_factory=dict)     # server -> tracebacks it logged meanwhile
 
     @property
     def n_5xx(self) -> int:
@@ -43,7 +44,8 @@ class Tally:
         return {"channel": self.channel, "sent": self.sent, "5xx": self.n_5xx,
                 "statuses": {str(k): v for k, v in sorted(self.statuses.items(), key=str)},
                 "kinds": dict(self.kinds), "transport_errors": dict(self.errors),
-                "samples_5xx": self.samples_5xx, "seconds": round(self.seconds, 1), "notes": self.notes}
+                "samples_5xx": self.samples_5xx, "seconds": round(self.seconds, 1), "notes": self.notes,
+                "server_tracebacks": self.server_errors}
 
 
 async def _pool(cases, worker, concurrency: int) -> None:
@@ -97,7 +99,7 @@ async def fuzz_reports(api_url: str, token: str, cases, concurrency: int = 4) ->
     return tally
 
 
-async def fuzz_socketio(rasa_url: str, cases, clients: int = 4) -> Tally:
+async def fuzz_socketio(rasa_url: str, cases, clients: int = 4, answer_wait: float = 10.0) -> Tally:
     """cases: (event, data) from inputs.socketio_case, emitted over Rasa's socket.io channel by
     `clients` connections. A dropped connection counts as a transport error; at the end a fresh
     connection must still get an answer to a normal question ("liveness")."""
@@ -107,29 +109,40 @@ async def fuzz_socketio(rasa_url: str, cases, clients: int = 4) -> Tally:
 
     async def client(chunk):
         sio = socketio.AsyncClient(reconnection=False)
-        answers = asyncio.Queue()
-        sio.on("bot_uttered", lambda data: answers.put_nowait(data))
+        answered = asyncio.Event()
+        sio.on("bot_uttered", lambda data: answered.set())
+        sid = f"fuzz-{uuid.uuid4().hex}"
         try:
-            await sio.connect(rasa_url, socketio_path="/socket.io", transports=["websocket"], wait_timeout=30)
-            await sio.emit("session_request", {"session_id": f"fuzz-{uuid.uuid4().hex}"})
             for event, data in chunk:
                 if not sio.connected:
-                    tally.errors["disconnected"] += 1
+                    if tally.sent:
+                        tally.errors["disconnected"] += 1
                     await sio.connect(rasa_url, socketio_path="/socket.io", transports=["websocket"],
                                       wait_timeout=30)
+                    await sio.emit("session_request", {"session_id": sid})
                 kind = f"{event}:{type(data).__name__}"
+                answered.clear()
                 try:
                     await sio.emit(event, data)
                     tally.record(kind, "sent")
                 except Exception as exc:  # noqa: BLE001 - a client-side refusal (e.g. not serialisable)
                     tally.errors[type(exc).__name__] += 1
                     tally.record(kind, "not_sent")
-                await asyncio.sleep(0.02)
+                    continue
+                # pace like a user: wait for the answer to a well-formed message (bad ones get none)
+                if isinstance(data, dict) and isinstance(data.get("message"), str):
+                    try:
+                        await asyncio.wait_for(answered.wait(), answer_wait)
+                        tally.kinds["answered"] += 1
+                    except asyncio.TimeoutError:
+                        tally.kinds["unanswered"] += 1
+                else:
+                    await asyncio.sleep(0.05)
         finally:
             await sio.disconnect()
 
     await asyncio.gather(*(client(c) for c in chunks))
-    tally.notes.append(f"liveness after the run: {await socketio_liveness(rasa_url)}")
+    tally.notes.append(await socketio_liveness(rasa_url))
     tally.seconds = time.monotonic() - t0
     return tally
 

@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
@@ -44,6 +45,12 @@ def bridge_proc(synapse, provisioned, rasa_url, tmp_path):
         proc.wait(20)
 
 
+def stack_logs() -> dict:
+    """Logs of the session's Rasa and action server (scripts/test.sh exports STACK_LOGS)."""
+    d = os.environ.get("STACK_LOGS")
+    return {n: Path(d) / f"{n}.log" for n in ("rasa", "actions")} if d else {}
+
+
 def _port(url: str) -> int:
     return urlparse(url).port
 
@@ -59,7 +66,7 @@ async def test_fuzz_every_channel_no_5xx(synapse, rasa_url, actions_url, bridge_
                  Server("synapse", synapse.port, f"{synapse.url}/health")],
         synapse_url=synapse.url, synapse_secret=synapse.secret,
         room_alias=f"#ojol-batang:{synapse.server_name}", bot_id=f"@kamtibmas-bot:{synapse.server_name}",
-        logs={"bridge": log})
+        logs={"bridge": log, **stack_logs()})
     t0 = time.monotonic()
     result = await campaign.run(setup, INPUTS, SEED, progress=lambda m: print("   ", m, flush=True))
     text = campaign.summary_text(result)

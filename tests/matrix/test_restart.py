@@ -190,3 +190,93 @@ async def test_bridge_survives_homeserver_restart(synapse, bridge_factory, user_
     ev = await warga.wait_bot_text(ojol, bot_id, "LK-2030-100002", start=m, timeout=90)
     assert "tidak ditemukan" in ev["content"]["body"]
     assert not svc.sync_task.done()
+
+
+def _report(pelapor: str, i: int) -> dict:
+    return {"jenis": "pencurian", "lokasi": {"teks": f"Pasar Batang los {i}"}, "waktu": "barusan",
+            "deskripsi": f"Sepeda motor hilang di parkiran nomor {i}", "kanal": "web", "pelapor": pelapor,
+            "idempotency_key": f"{pelapor}-{i}"}
+
+
+async def test_reports_filed_while_homeserver_restarts_arrive_exactly_once(synapse, bridge_factory, operator,
+                                                                           provisioned, tmp_path):
+    """Web reports keep coming into the report API while Synapse stops and starts again (each
+    POSTed twice, as a client retrying would): every report is stored once and its operator card
+    reaches #operator-polres exactly once after Synapse is back."""
+    import aiohttp
+    svc = await bridge_factory(state_dir=tmp_path / "b-reports", send_attempts=2)
+    api = f"http://127.0.0.1:{svc.cfg.reports_port}/v1/reports"
+    hdr = {"Authorization": f"Bearer {svc.cfg.reports_token}"}
+    op_room = room(provisioned, "operator-polres")
+    pelapor = f"web-restart-{os.getpid()}-{int(time.time())}"
+    start = operator.mark()
+    n = 12
+    down = asyncio.Event()
+
+    async def restart_homeserver():
+        await asyncio.to_thread(synapse.stop)
+        down.set()
+        await asyncio.sleep(5)
+        await asyncio.to_thread(synapse.start)  # returns once Synapse answers /health
+
+    restart = asyncio.create_task(restart_homeserver())
+    statuses = []
+    try:
+        async with aiohttp.ClientSession(headers=hdr) as http:
+            await down.wait()
+            for i in range(n):  # while Synapse is down and while it starts again
+                for _ in range(2):
+                    async with http.post(api, json=_report(pelapor, i)) as r:
+                        statuses.append(r.status)
+                await asyncio.sleep(0.5)
+    finally:
+        await restart
+    assert statuses == [201, 200] * n, statuses
+    ids = [r["id"] for r in svc.store.reports_for(pelapor)]
+    assert len(ids) == n and len(set(ids)) == n
+
+    def cards() -> dict[str, int]:
+        seen: dict[str, int] = {}
+        for r, e in operator.events[start:]:
+            body = (e.get("content") or {}).get("body", "")
+            if r == op_room and e.get("sender") == svc.cfg.bot_user_id and body.startswith("LAPORAN "):
+                rid = body.split()[1]
+                if rid in ids:
+                    seen[rid] = seen.get(rid, 0) + 1
+        return seen
+
+    async def all_cards():
+        await operator.pump(1000)
+        return len(cards()) == n and not [p for p in svc.store.pending_notifications(target="operator")
+                                          if p["laporan_id"] in ids]
+    await async_wait_until(all_cards, 180, "a card for every report filed during the restart")
+    await operator.pump(3000)  # a duplicate would be sent right after the first delivery
+    assert cards() == {rid: 1 for rid in ids}
+
+
+async def test_bulletin_due_while_homeserver_down_is_sent_once_after(synapse, bridge_factory, user_factory,
+                                                                      provisioned, tmp_path):
+    """The pagi bulletin falls due while Synapse is down and the bridge gives up sending it: it is
+    tried again and reaches the rooms exactly once after Synapse is back."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+    now = datetime(2030, 1, 15, 6, 0, 30, tzinfo=ZoneInfo("Asia/Jakarta"))
+    svc = await bridge_factory(state_dir=tmp_path / "b-siaran", clock=lambda: now,
+                               bulletin_times={"pagi": "06:00"}, send_attempts=2, bulletin_retry_s=2)
+    ojol = room(provisioned, "ojol-batang")
+    warga = await user_factory("siaran", join=[ojol])
+    start = warga.mark()
+    await asyncio.to_thread(synapse.stop)
+    try:
+        assert await svc.bulletins.run_due() == []  # the homeserver is down: not sent, not marked
+        assert not svc.state.bulletin_sent("pagi", "2030-01-15")
+        await asyncio.sleep(4)  # the retries keep failing while Synapse is down
+    finally:
+        await asyncio.to_thread(synapse.start)
+    await async_wait_until(lambda: svc.state.bulletin_sent("pagi", "2030-01-15"), 120,
+                           "the bulletin to be sent after the homeserver came back")
+    assert await svc.bulletins.run_due() == []  # sent once: never again
+    await marker(warga, ojol, svc.cfg.bot_user_id, "LK-2030-300001")
+    got = [e for r, e in warga.events[start:] if r == ojol and e.get("sender") == svc.cfg.bot_user_id
+           and "Siaran Kamtibmas Pagi — 15 Januari 2030" in (e.get("content") or {}).get("body", "")]
+    assert len(got) == 1, got

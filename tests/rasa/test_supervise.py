@@ -191,21 +191,31 @@ def test_redis_restart_during_a_stream_loses_no_acknowledged_turn(stack):
         restarted.set()
 
     threading.Thread(target=restart_redis, daemon=True).start()
-    deadline = time.monotonic() + 240
-    rounds = 0
-    while (not restarted.is_set() or rounds < 2) and time.monotonic() < deadline:
-        for text in msgs:
-            for s in senders:
-                status, texts = say(rasa_url, s, f"{text} ({rounds})" if rounds else text)
+
+    def stream(s: str) -> None:  # one sender's messages in order; the senders run side by side
+        rounds, deadline = 0, time.monotonic() + 240
+        while (not restarted.is_set() or rounds < 2) and time.monotonic() < deadline:
+            was_restarted = restarted.is_set()
+            for text in msgs:
+                text = f"{text} ({len(acked[s]) + len([f for f in failed if f[0] == s])})"
+                status, texts = say(rasa_url, s, text)
                 if status == 200 and texts:
-                    acked[s].append((f"{text} ({rounds})" if rounds else text, texts))
+                    acked[s].append((text, texts))
                 else:
                     failed.append((s, text, status))
                     time.sleep(0.2)
-        rounds += 1 if restarted.is_set() else 0
+            rounds += 1 if was_restarted else 0
+
+    threads = [threading.Thread(target=stream, args=(s,)) for s in senders]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
     assert restarted.is_set()
+    fallbacks = (stack["log"].parent / "rasa.log").read_text().count("Falling back")
     print(f"\nRedis restart during the stream: {sum(map(len, acked.values()))} turns acknowledged, "
-          f"{len(failed)} refused while Redis was down: {sorted({f[2] for f in failed})}")
+          f"{len(failed)} refused while Redis was down: {sorted({f[2] for f in failed})}; Rasa fell back "
+          f"to its in-memory tracker store {fallbacks} time(s)")
     for s in senders:
         turns = _turns(tracker(rasa_url, s))
         it = iter(turns)  # every acknowledged turn, in order, with the very texts it answered
