@@ -22,7 +22,7 @@ from urllib.parse import urlparse
 
 import var_layout
 from devtools.net import free_port
-from scripts.supervise import Stack, Supervisor
+from scripts.supervise import Outside, Stack, Supervisor
 from var_layout import ROOT
 
 VENV = ROOT / ".venv"
@@ -323,7 +323,10 @@ def cmd_run() -> None:
         print(f"    {what:50s} {where}")
     print("\nPress Ctrl-C to stop everything. A process that crashes is restarted (log: "
           f"{logs}/supervisor.log).", flush=True)
-    Supervisor(stack, var_layout.LOGS / "supervisor.log").run()
+    synapse_watch = Outside(var_layout.SYNAPSE_DIR / "synapse.pid", synapse + ["start"],
+                            f"{synapse_url}/health", {**os.environ, "PYTHONPATH": str(ROOT), **shared_env},
+                            var_layout.LOGS / "synapse.log")
+    Supervisor(stack, var_layout.LOGS / "supervisor.log", outside={"synapse": synapse_watch}).run()
 
 
 if __name__ == "__main__":

@@ -116,6 +116,26 @@ def describe_exit(code: int | None) -> str:
 
 
 @dataclass
+class Outside:
+    """A service that runs detached (Synapse: `scripts/synapse.sh start` leaves it running with a
+    pid file). It counts as down when the pid in `pid_file` is gone; `start` brings it back."""
+    pid_file: Path
+    start: list[str]
+    health: str
+    env: dict
+    log: Path
+    timeout: float = 120.0
+
+    def pid(self) -> int | None:
+        try:
+            pid = int(self.pid_file.read_text().strip())
+            os.kill(pid, 0)
+            return pid
+        except (OSError, ValueError):
+            return None
+
+
+@dataclass
 class Watch:
     """Supervision state of one child of the stack."""
     name: str
@@ -124,6 +144,7 @@ class Watch:
     restart_at: float | None = None
     starting_since: float | None = None
     ready_since: float | None = field(default_factory=time.monotonic)
+    last_pid: int | None = None
 
 
 class Supervisor:
@@ -132,13 +153,16 @@ class Supervisor:
 
     def __init__(self, stack, log_file: Path | None = None, *, backoff_start: float = BACKOFF_START_S,
                  backoff_max: float = BACKOFF_MAX_S, stable_after: float = STABLE_AFTER_S,
-                 clock: Callable[[], float] = time.monotonic, out=None):
+                 clock: Callable[[], float] = time.monotonic, out=None,
+                 outside: dict[str, Outside] | None = None):
         self.stack = stack
         self.log_file = log_file
         self.backoff_start, self.backoff_max, self.stable_after = backoff_start, backoff_max, stable_after
         self.clock = clock
         self.out = out or sys.stderr
-        self.watches = {name: Watch(name, ready_since=clock()) for name, _ in stack.procs}
+        self.outside = outside or {}
+        self.watches = {name: Watch(name, ready_since=clock())
+                        for name in [*dict(stack.procs), *self.outside]}
 
     def say(self, text: str) -> None:
         line = f"[supervisor] {time.strftime('%H:%M:%S')} {text}"
@@ -151,14 +175,42 @@ class Supervisor:
     def delay(self, attempt: int) -> float:
         return min(self.backoff_max, self.backoff_start * 2 ** max(0, attempt - 1))
 
-    def _schedule(self, w: Watch, proc: subprocess.Popen, why: str) -> None:
+    def _schedule(self, w: Watch, pid: int | None, why: str, log: Path | None = None) -> None:
         w.attempt += 1
         d = self.delay(w.attempt)
         w.restart_at = self.clock() + d
         w.starting_since = w.ready_since = None
-        log = self.stack.log_dir / f"{w.name}.log"
-        self.say(f"{w.name} (pid {proc.pid}) {why}; restart attempt {w.attempt} in {d:g} s "
+        log = log or self.stack.log_dir / f"{w.name}.log"
+        self.say(f"{w.name} (pid {pid}) {why}; restart attempt {w.attempt} in {d:g} s "
                  f"(log: {log})")
+
+    def _tick_outside(self, now: float) -> None:
+        for name, o in self.outside.items():
+            w = self.watches[name]
+            if w.restart_at is not None:
+                if now >= w.restart_at:
+                    w.restart_at, w.starting_since = None, now
+                    w.restarts += 1
+                    with open(o.log, "ab") as log:
+                        subprocess.Popen(o.start, cwd=ROOT, env=o.env, stdout=log, stderr=subprocess.STDOUT,
+                                         start_new_session=True)
+                    self.say(f"{name}: restart attempt {w.attempt} started; waiting for {o.health}")
+                continue
+            if w.starting_since is not None:
+                if http_ok(o.health):
+                    self.say(f"{name} is serving again (pid {o.pid()}, ready "
+                             f"{now - w.starting_since:.1f} s after the restart)")
+                    w.starting_since, w.ready_since, w.last_pid = None, now, o.pid()
+                elif now - w.starting_since > o.timeout:
+                    self._schedule(w, o.pid(), f"not ready after {o.timeout:g} s", o.log)
+                continue
+            pid = o.pid()
+            if pid is None:
+                self._schedule(w, w.last_pid, "stopped (its process is gone)", o.log)
+            else:
+                w.last_pid = pid
+                if w.attempt and w.ready_since is not None and now - w.ready_since >= self.stable_after:
+                    w.attempt = 0
 
     def tick(self) -> None:
         now = self.clock()
@@ -177,7 +229,7 @@ class Supervisor:
             code = proc.poll()
             if code is not None:
                 stage = "died while starting" if w.starting_since is not None else "stopped"
-                self._schedule(w, proc, f"{stage}: {describe_exit(code)}")
+                self._schedule(w, proc.pid, f"{stage}: {describe_exit(code)}")
                 continue
             if w.starting_since is not None:  # restarted, readiness pending
                 spec = self.stack.specs[name]
@@ -188,18 +240,23 @@ class Supervisor:
                 elif now - w.starting_since > spec.timeout:
                     self.stack.kill(name)
                     proc.wait(10)
-                    self._schedule(w, proc, f"not ready after {spec.timeout:g} s, stopped it")
+                    self._schedule(w, proc.pid, f"not ready after {spec.timeout:g} s, stopped it")
             elif w.attempt and w.ready_since is not None and now - w.ready_since >= self.stable_after:
                 self.say(f"{name} has been up {self.stable_after:g} s: next restart delay back to "
                          f"{self.backoff_start:g} s")
                 w.attempt = 0
 
+    def tick_all(self) -> None:
+        self.tick()
+        self._tick_outside(self.clock())
+
     def run(self, interval: float = 0.5, stop=None) -> None:
         """Loops until interrupted (or until `stop`, a threading.Event, is set)."""
-        self.say("watching " + ", ".join(f"{n} (pid {p.pid})" for n, p in self.stack.procs)
+        self.say("watching " + ", ".join([f"{n} (pid {p.pid})" for n, p in self.stack.procs]
+                                         + [f"{n} (pid {o.pid()})" for n, o in self.outside.items()])
                  + f"; a crashed process is restarted after {self.backoff_start:g} s, doubling up to "
                    f"{self.backoff_max:g} s")
         while stop is None or not stop.is_set():
-            self.tick()
+            self.tick_all()
             time.sleep(interval)
 

@@ -26,10 +26,10 @@ from pathlib import Path
 
 import pytest
 
-from devtools.net import free_port
+from devtools.net import free_port, http_ok
 from devtools.waiting import wait_until
 from scripts import servers
-from scripts.supervise import Supervisor
+from scripts.supervise import Outside, Supervisor
 
 ROOT = Path(__file__).resolve().parents[2]
 BRIDGE_PY = ROOT / ".venv" / "bridge" / "bin" / "python"
@@ -157,6 +157,34 @@ def test_a_child_that_keeps_failing_backs_off(tmp_path):
     assert delays == ["0.2", "0.4", "0.8", "0.8"], lines
     assert "stopped: exit 3" in lines[0] and "died while starting" not in lines[0]
     assert st.procs[0][1].pid == steady and sup.watches["steady"].restarts == 0
+
+
+def test_a_detached_service_is_restarted_from_its_pid_file(tmp_path):
+    """Synapse under `make run` runs detached (scripts/synapse.sh start writes its pid file): the
+    supervisor notices its process is gone and runs the start command again."""
+    port, pid_file = free_port(), tmp_path / "svc.pid"
+    start = ["sh", "-c", f"{sys.executable} -m http.server {port} --bind 127.0.0.1 >/dev/null 2>&1 & "
+             f"echo $! > {pid_file}"]
+    subprocess.run(start, check=True)
+    health = f"http://127.0.0.1:{port}/"
+    wait_until(lambda: http_ok(health), 20, "the detached service")
+    st = servers.Stack(tmp_path / "logs")
+    log = tmp_path / "supervisor.log"
+    outside = {"svc": Outside(pid_file, start, health, dict(os.environ), tmp_path / "svc.log")}
+    sup = Supervisor(st, log, backoff_start=0.2, outside=outside, out=open(os.devnull, "w"))
+    first = int(pid_file.read_text())
+    try:
+        os.kill(first, signal.SIGKILL)
+        wait_until(lambda: sup.tick_all() or "svc is serving again" in log.read_text(), 30,
+                   "the supervisor to restart the detached service", interval=0.1, ignore=(OSError,))
+        assert int(pid_file.read_text()) != first and http_ok(health)
+        said = log.read_text()
+        assert f"svc (pid {first}) stopped (its process is gone); restart attempt 1 in 0.2 s" in said
+    finally:
+        try:
+            os.kill(int(pid_file.read_text()), signal.SIGTERM)
+        except (OSError, ValueError):
+            pass
 
 
 def _turns(trk: dict) -> list[tuple[str, list[str]]]:
