@@ -131,7 +131,7 @@ class KamtibmasBot:
         """room_send with retries on connection loss (nio itself retries 429 / timeouts).
         A stable txn_id makes retries and post-crash re-sends idempotent."""
         delay = 0.5
-        for _attempt in range(self.cfg.send_attempts):
+        for _attempt in range(8):
             try:
                 resp = await self.client.room_send(room_id, event_type, content, tx_id=txn_id)
             except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as e:

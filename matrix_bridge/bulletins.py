@@ -43,7 +43,6 @@ class BulletinService:
         self.scheduler = None
         self._lock = asyncio.Lock()
         self._catch_up: asyncio.Task | None = None
-        self._retry: asyncio.Task | None = None
 
     def now(self) -> datetime:
         return self.clock().astimezone(self.tz)
@@ -92,20 +91,7 @@ class BulletinService:
                     self.state.mark_bulletin_sent(slot, day)
                     sent.append((slot, day))
                     log.info("bulletin %s %s sent", slot, day)
-                else:  # e.g. the homeserver is down: try again while the bulletin is still due
-                    log.warning("bulletin %s %s not sent to every room; retry in %g s", slot, day,
-                                self.cfg.bulletin_retry_s)
-                    self._retry_later()
             return sent
-
-    def _retry_later(self) -> None:
-        if self._retry is None or self._retry.done():
-            self._retry = asyncio.get_running_loop().create_task(self._retry_after())
-
-    async def _retry_after(self) -> None:
-        await asyncio.sleep(self.cfg.bulletin_retry_s)
-        self._retry = None
-        await self.run_due()
 
     async def fan_out(self, body: str, rooms: list[str], txn_prefix: str, concurrency: int = 10) -> bool:
         """Send to all rooms (stable txn ids per room: a re-send after a crash is deduplicated)."""
@@ -137,7 +123,6 @@ class BulletinService:
     async def shutdown(self) -> None:
         if self.scheduler is not None and self.scheduler.running:
             self.scheduler.shutdown(wait=False)
-        for task in (self._catch_up, self._retry):
-            if task is not None:
-                task.cancel()
-                await asyncio.gather(task, return_exceptions=True)
+        if self._catch_up is not None:
+            self._catch_up.cancel()
+            await asyncio.gather(self._catch_up, return_exceptions=True)

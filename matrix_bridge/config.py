@@ -38,7 +38,6 @@ class Config:
     bulletin_times: dict = field(default_factory=lambda: dict(DEFAULT_BULLETIN_TIMES))
     bulletin_grace_minutes: int = 90
     bulletin_rooms: list[str] | None = None  # aliases; None = announcement + all community rooms
-    bulletin_retry_s: float = 60.0    # a due bulletin whose sending failed is tried again this often
     # Behaviour
     operator_level: int = 50
     flood_questions: int = 8          # max questions per sender per window
@@ -49,7 +48,6 @@ class Config:
     lapor_intent_threshold: float = 0.6
     outbox_interval_s: float = 2.0
     sync_timeout_ms: int = 30000
-    send_attempts: int = 8            # tries of one Matrix send (backoff 0.5 s doubling to 30 s)
 
     @property
     def bot_user_id(self) -> str:

@@ -77,7 +77,9 @@ def write_endpoints(path: Path, actions_url: str, tracker_db: Path | None = None
         common = [f"  url: {u.hostname or '127.0.0.1'}", f"  port: {u.port or 6379}", f"  db: {db}"]
         if u.password:
             common.append(f'  password: "{u.password}"')
-        lines += ["tracker_store:", "  type: redis", *common, "", "lock_store:", "  type: redis", *common]
+        # the tracker store waits out a Redis restart instead of acknowledging unsaved turns
+        lines += ["tracker_store:", "  type: rasa_stores.redis_retry.RetryingRedisTrackerStore", *common, "",
+                  "lock_store:", "  type: redis", *common]
     else:
         db_path = tracker_db or var_layout.TRACKER_DB
         db_path.parent.mkdir(parents=True, exist_ok=True)
@@ -275,7 +277,7 @@ def cmd_run() -> None:
     def bye(*_):
         print("\n==> stopping all services ...", flush=True)
         stack.stop()
-        subprocess.run(synapse + ["stop"], cwd=ROOT)
+        subprocess.run(synapse + ["stop"], cwd=ROOT, env={**os.environ, **shared_env})  # its SYNAPSE_DIR
         print("==> stopped.", flush=True)
         sys.exit(0)
 

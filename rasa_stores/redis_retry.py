@@ -1,0 +1,47 @@
+"""Redis tracker store that waits out a Redis restart instead of losing the turn.
+
+Rasa wraps every tracker store in a FailSafeTrackerStore: when a save fails (Redis restarting),
+the tracker goes to an in-memory store and the user still gets the answer, but the turn never
+reaches Redis; the next save merges with what Redis holds, so the acknowledged turn is gone
+(tests/rasa/test_supervise.py measured it). Likewise a failed read makes Rasa start a new
+conversation. This store retries reads and writes on connection errors with a short backoff for
+up to `retry_seconds` (30 s: a Redis restart takes a few seconds), so the answer is sent only
+after the turn is stored. Endpoints: `tracker_store: {type: rasa_stores.redis_retry.RetryingRedisTrackerStore,
+url: ..., port: ..., db: ...}`.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any, Optional
+
+from rasa.core.tracker_store import RedisTrackerStore
+
+logger = logging.getLogger(__name__)
+
+
+class RetryingRedisTrackerStore(RedisTrackerStore):
+    def __init__(self, *args: Any, retry_seconds: float = 30.0, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.retry_seconds = float(retry_seconds)
+
+    async def _retrying(self, what: str, fn, *args: Any) -> Any:
+        import redis
+        deadline = time.monotonic() + self.retry_seconds
+        delay = 0.1
+        while True:
+            try:
+                return await fn(*args)
+            except (redis.ConnectionError, redis.TimeoutError) as exc:  # BusyLoadingError included
+                if time.monotonic() + delay > deadline:
+                    raise
+                logger.warning("Redis unavailable during %s (%s); retrying in %.1f s", what, exc, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 2.0)
+
+    async def save(self, tracker, timeout: Optional[float] = None) -> None:
+        await self._retrying("save", super().save, tracker, timeout)
+
+    async def _retrieve(self, sender_id: str, fetch_all_sessions: bool):
+        return await self._retrying("retrieve", super()._retrieve, sender_id, fetch_all_sessions)
