@@ -107,6 +107,9 @@ def summary_text(r: dict) -> str:
     for c in r["channels"]:
         lines.append(f"  {c['channel']:10s} {c['sent']:6d} sent  {c['5xx']:4d} 5xx  statuses {c['statuses']}"
                      + (f"  transport errors {c['transport_errors']}" if c["transport_errors"] else ""))
+        if "answered" in c["kinds"] or "unanswered" in c["kinds"]:
+            lines.append(f"      well-formed messages answered: {c['kinds'].get('answered', 0)}, "
+                         f"not answered within the wait: {c['kinds'].get('unanswered', 0)}")
         if c["server_tracebacks"]:
             lines.append(f"      tracebacks logged by the servers meanwhile: {c['server_tracebacks']}")
         for s in c["samples_5xx"][:3]:

@@ -99,7 +99,7 @@ async def fuzz_reports(api_url: str, token: str, cases, concurrency: int = 4) ->
     return tally
 
 
-async def fuzz_socketio(rasa_url: str, cases, clients: int = 4, answer_wait: float = 10.0) -> Tally:
+async def fuzz_socketio(rasa_url: str, cases, clients: int = 6, answer_wait: float = 4.0) -> Tally:
     """cases: (event, data) from inputs.socketio_case, emitted over Rasa's socket.io channel by
     `clients` connections. A dropped connection counts as a transport error; at the end a fresh
     connection must still get an answer to a normal question ("liveness")."""
