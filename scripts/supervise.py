@@ -161,6 +161,7 @@ class Supervisor:
         self.clock = clock
         self.out = out or sys.stderr
         self.outside = outside or {}
+        self._starters: list[subprocess.Popen] = []  # start commands of outside services (reaped)
         self.watches = {name: Watch(name, ready_since=clock())
                         for name in [*dict(stack.procs), *self.outside]}
 
@@ -185,6 +186,7 @@ class Supervisor:
                  f"(log: {log})")
 
     def _tick_outside(self, now: float) -> None:
+        self._starters = [p for p in self._starters if p.poll() is None]
         for name, o in self.outside.items():
             w = self.watches[name]
             if w.restart_at is not None:
@@ -192,8 +194,9 @@ class Supervisor:
                     w.restart_at, w.starting_since = None, now
                     w.restarts += 1
                     with open(o.log, "ab") as log:
-                        subprocess.Popen(o.start, cwd=ROOT, env=o.env, stdout=log, stderr=subprocess.STDOUT,
-                                         start_new_session=True)
+                        self._starters.append(subprocess.Popen(
+                            o.start, cwd=ROOT, env=o.env, stdout=log, stderr=subprocess.STDOUT,
+                            start_new_session=True))
                     self.say(f"{name}: restart attempt {w.attempt} started; waiting for {o.health}")
                 continue
             if w.starting_since is not None:
