@@ -177,7 +177,9 @@ async def fuzz_matrix(hs_url: str, access_token: str, room_id: str, cases, concu
     async def one(content):
         body = json.dumps(content, ensure_ascii=False).encode("utf-8", "surrogatepass")
         url = f"{hs_url}/_matrix/client/v3/rooms/{room}/send/m.room.message/fuzz{uuid.uuid4().hex}"
-        kind = str(content.get("msgtype"))[:20] if isinstance(content, dict) else "?"
+        msgtype = content.get("msgtype") if isinstance(content, dict) else None
+        kind = (msgtype[:20] if isinstance(msgtype, str) and msgtype.isascii()
+                else f"msgtype:{type(msgtype).__name__}")
         await _post(session, tally, "PUT", url, kind, body, hdr)
 
     async with aiohttp.ClientSession(timeout=TIMEOUT) as session:
