@@ -226,7 +226,8 @@ class Supervisor:
                     w.restarts += 1
                     w.starting_since = now
                     spec = self.stack.specs[name]
-                    what = f"waiting for {spec.health}" if spec.health else "no readiness check"
+                    # the URL without its query: Rasa's carries the API token, which no log shows
+                    what = f"waiting for {spec.health.split('?')[0]}" if spec.health else "no readiness check"
                     self.say(f"{name}: restart attempt {w.attempt} started (pid {new.pid}); {what}")
                 continue
             code = proc.poll()

@@ -135,6 +135,7 @@ def test_killed_action_server_is_restarted_and_the_rest_keeps_serving(stack):
     assert after["actions"] != before["actions"]
     assert {n: after[n] for n in ("reports", "rasa")} == {n: before[n] for n in ("reports", "rasa")}
     assert all(p.poll() is None for _, p in st.procs)
+    assert servers.rasa_token() not in text  # the supervisor never logs the API token
     status, texts = say(stack["rasa"], f"sup-{uuid.uuid4().hex[:8]}", QUESTION)
     assert status == 200 and ANSWER in " ".join(texts), texts
     print(f"\naction server killed -> serving again in {restart_s:.1f} s")
