@@ -144,7 +144,8 @@ def test_killed_action_server_is_restarted_and_the_rest_keeps_serving(stack):
 def test_a_child_that_keeps_failing_backs_off(tmp_path):
     st = servers.Stack(tmp_path / "logs")
     st.start("steady", [sys.executable, "-c", "import time; time.sleep(60)"])
-    st.start("flaky", [sys.executable, "-c", "import sys; sys.exit(3)"])
+    st.start("flaky", [sys.executable, "-c", "import sys; sys.exit(3)"],
+             health="http://127.0.0.1:9/status?token=sekret-token")
     log = tmp_path / "supervisor.log"
     sup = Supervisor(st, log, backoff_start=0.2, backoff_max=0.8, out=open(os.devnull, "w"))
     steady = st.procs[0][1].pid
@@ -157,6 +158,7 @@ def test_a_child_that_keeps_failing_backs_off(tmp_path):
     delays = [ln.split(" in ")[1].split(" s")[0] for ln in lines[:4]]
     assert delays == ["0.2", "0.4", "0.8", "0.8"], lines
     assert "stopped: exit 3" in lines[0] and "died while starting" not in lines[0]
+    assert "waiting for http://127.0.0.1:9/status" in log.read_text() and "sekret" not in log.read_text()
     assert st.procs[0][1].pid == steady and sup.watches["steady"].restarts == 0
 
 
