@@ -150,7 +150,10 @@ def test_state_lives_in_named_volumes():
 
 def test_rasa_uses_redis_tracker_and_lock_store():
     endpoints = yaml.safe_load((ROOT / "deploy" / "endpoints.docker.yml").read_text())
-    assert endpoints["tracker_store"]["type"] == "redis"
+    # Redis through the masking, expiring subclass of Rasa's RedisTrackerStore (privacy/)
+    assert endpoints["tracker_store"]["type"] == "privacy.tracker_store.MaskedRedisTrackerStore"
+    assert (ROOT / "privacy" / "tracker_store.py").exists()
+    assert "COPY privacy" in (ROOT / "deploy" / "rasa.Dockerfile").read_text()
     assert endpoints["lock_store"]["type"] == "redis"
 
 
@@ -158,11 +161,12 @@ def test_rasa_uses_redis_tracker_and_lock_store():
 # Which code each service runs (its image's Dockerfile COPY lines plus mounted code), and what reads
 # the variables of third-party images: their config files (`${VAR}`, Caddy's `{$VAR}`) or the image
 # itself (documented, listed here with the reason).
-SERVICE_CODE = {"actions": ["actions", "reports", "knowledge"],
-                "kamtibmas": ["matrix_bridge", "reports", "knowledge"],
-                "dashboard": ["dashboard", "reports"],
+SERVICE_CODE = {"actions": ["actions", "reports", "knowledge", "privacy"],
+                "kamtibmas": ["matrix_bridge", "reports", "knowledge", "privacy"],
+                "dashboard": ["dashboard", "reports", "privacy"],
                 "webchat": ["webchat"]}
 SERVICE_CONFIG = {"rasa": ["deploy/endpoints.docker.yml"], "edge": ["deploy/caddy"]}
+SERVICE_CODE["rasa"] = ["privacy"]  # the tracker store class named in deploy/endpoints.docker.yml
 READ_BY_IMAGE = {
     "rasa": {"SANIC_WORKERS": "Sanic, Rasa's web server"},
     "actions": {"SANIC_KEEP_ALIVE_TIMEOUT": "Sanic, rasa-sdk's web server"},
