@@ -107,8 +107,10 @@ def make_app(store: ReportStore, token: str, on_created: Callback = None, on_sta
             return _json(400, exc.to_dict())
         if created:
             await _call(on_created, report, "on_created")
-        return _json(201 if created else 200,
-                     {"id": report["id"], "status": report["status"], "created": created})
+        body = {"id": report["id"], "status": report["status"], "created": created}
+        if report.get("kode"):
+            body["kode"] = report["kode"]  # the reporter's status code, returned once
+        return _json(201 if created else 200, body)
 
     async def get_one(request: web.Request) -> web.Response:
         rid = request.match_info["id"].upper()
@@ -135,6 +137,22 @@ def make_app(store: ReportStore, token: str, on_created: Callback = None, on_sta
         reports = await loop_run(store.list, status=status, jenis=jenis, kanal=kanal,
                                  pelapor=q.get("pelapor") or None, limit=limit, offset=offset)
         return _json(200, {"reports": reports})
+
+    async def check_status(request: web.Request) -> web.Response:
+        """A report's status for its reporter ({"pelapor", "kanal"}) or the holder of its code
+        ({"kode"}); one 404 for "no such report" and "not yours" (reports/access.py)."""
+        rid = request.match_info["id"].upper()
+        try:
+            body = await read_json(request)
+        except schema.ReportInvalid as exc:
+            return _json(400, exc.to_dict())
+        if not isinstance(body, dict):
+            return _json(400, schema.ReportInvalid("laporan", "Data harus berupa objek JSON.").to_dict())
+        ask = {k: body.get(k) if isinstance(body.get(k), str) else None for k in ("pelapor", "kanal", "kode")}
+        view = await loop_run(store.status_for, rid, **ask)
+        if view is None:
+            return _err(404, "not_found", f"Laporan {rid} tidak ditemukan.")
+        return _json(200, view)
 
     async def set_status(request: web.Request) -> web.Response:
         rid = request.match_info["id"].upper()
@@ -191,4 +209,5 @@ def make_app(store: ReportStore, token: str, on_created: Callback = None, on_sta
     app.router.add_get("/v1/reports", list_reports)
     app.router.add_get("/v1/reports/{id}", get_one)
     app.router.add_post("/v1/reports/{id}/status", set_status)
+    app.router.add_post("/v1/reports/{id}/cek", check_status)
     return app

@@ -35,7 +35,8 @@ SCHEMA_SQL = [
         ditangani_oleh TEXT,
         operator_event_id TEXT,
         dibuat TEXT NOT NULL,
-        diperbarui TEXT NOT NULL
+        diperbarui TEXT NOT NULL,
+        kode_hash TEXT
     )""",
     "CREATE INDEX IF NOT EXISTS reports_pelapor ON reports (pelapor)",
     "CREATE INDEX IF NOT EXISTS reports_status ON reports (status)",
@@ -67,6 +68,18 @@ SCHEMA_SQL = [
 ]
 
 
+# Columns added after the first release: (table, column, type). ReportStore adds the missing ones
+# to an existing database when it opens it (ALTER TABLE ... ADD COLUMN; existing rows get NULL).
+MIGRATIONS = [
+    ("reports", "kode_hash", "TEXT"),  # salted hash of the reporter's status code (access.py)
+]
+
+# Closed reports whose last change is older than the cut-off (privacy.retention).
+CLOSED = ("selesai", "ditolak")
+SQL_OLD_CLOSED = ("SELECT id FROM reports WHERE status IN ('selesai', 'ditolak') AND diperbarui < ? "
+                  "ORDER BY id")
+
+
 def portable(sql: str, pg: bool) -> str:
     """`?` placeholders (SQLite) become `%s` for psycopg2."""
     return sql.replace("?", "%s") if pg else sql
@@ -84,6 +97,9 @@ class Cursor:
 
     def fetchone(self):
         return self._cur.fetchone()
+
+    def fetchall(self):
+        return self._cur.fetchall()
 
     def fetchone_dict(self) -> Optional[Dict[str, Any]]:
         row = self._cur.fetchone()

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Dict, Iterable
 
+from privacy.masking import mask_report
+
 from .times import WIB, format_wib
 from .vocabulary import DARURAT, JENIS_DARURAT, KANAL, jenis_label, status_label
 
@@ -48,7 +50,9 @@ def _fmt_dibuat(report: Dict[str, Any]) -> str:
 
 
 def format_card(report: Dict[str, Any]) -> str:
-    """Indonesian card for the operator room."""
+    """Indonesian card for the operator room. NIK, phone numbers and e-mail addresses in the free
+    text (location, time, description, reporter's name, reason) are masked (privacy.masking)."""
+    report = mask_report(report)
     lampiran: Iterable = report.get("lampiran") or []
     lampiran = list(lampiran)
     pelapor = report.get("pelapor") or "-"

@@ -7,7 +7,9 @@ from __future__ import annotations
 import logging
 import re
 
+from privacy.masking import mask_text
 from reports import schema
+from reports.access import find_code
 from reports.kinds import normalize_jenis
 from reports.schema import ReportInvalid
 from reports.texts import format_status_line
@@ -230,9 +232,23 @@ async def _submit(ctx: Ctx, conv: dict) -> None:
     await ctx.reply(
         f"Terima kasih, laporan Anda sudah kami terima dengan nomor {report['id']}.\n"
         f"Jenis: {jenis_label(report['jenis'])}\n"
-        f"Lokasi: {report['lokasi'].get('teks')}\n"
+        f"Lokasi: {mask_text(report['lokasi'].get('teks'))}\n"
         "Operator Polres Batang akan menindaklanjuti, dan setiap perubahan status akan saya kabarkan "
-        f"di sini. Cek status kapan saja: !status {report['id']}\n\n⚠️ " + DARURAT)
+        f"di sini. Cek status kapan saja: !status {report['id']}\n" + _kode_line(ctx, report)
+        + "\n⚠️ " + DARURAT)
+
+
+def _kode_line(ctx: Ctx, report: dict) -> str:
+    """The secret status code (reports/access.py): shown only in a direct chat with the bot,
+    never in a room others can read."""
+    if not report.get("kode"):
+        return ""
+    if ctx.kind == "dm":
+        return (f"Kode rahasia laporan: {report['kode']}. Catat dan jangan bagikan kode ini. Dari akun "
+                f"lain, status hanya bisa dicek dengan nomor dan kode ini: !status {report['id']} "
+                f"{report['kode']}\n")
+    return ("Status laporan ini hanya bisa dicek dari akun Anda sendiri. (Kode rahasia untuk cek dari "
+            "akun lain hanya diberikan bila Anda melapor lewat pesan langsung ke bot.)\n")
 
 
 async def status(ctx: Ctx, text: str) -> None:
@@ -241,15 +257,19 @@ async def status(ctx: Ctx, text: str) -> None:
     ids = schema.find_ids(text)
     if ids:
         lines = []
+        kode = find_code(text)
         for rid in ids:
-            r = store.get(rid)
-            if r is None or r.get("pelapor") != ctx.sender:
-                lines.append(f"Laporan {rid} tidak ditemukan di antara laporan Anda.")
+            # Only the reporter (same Matrix user) or the holder of the secret code; "not found"
+            # and "not yours" are one answer (reports/access.py).
+            r = store.status_for(rid, pelapor=ctx.sender, kanal="matrix", kode=kode)
+            if r is None:
+                lines.append(f"Laporan {rid} tidak ditemukan di antara laporan Anda. Untuk laporan "
+                             f"dari akun lain, sertakan kode rahasianya: !status {rid} KODE")
             else:
                 lines.append(format_status_line(r))
         await ctx.reply("\n".join(lines))
         return
-    mine = store.reports_for(ctx.sender)[:5]
+    mine = store.list(pelapor=ctx.sender, kanal="matrix", limit=5)
     if not mine:
         await ctx.reply("Anda belum punya laporan. Ketik !lapor untuk membuat laporan. " + DARURAT)
         return
