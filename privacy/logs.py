@@ -1,4 +1,5 @@
-"""Masking of personal data in log lines (standard library only).
+"""Masking of personal data (NIK, phone, e-mail) and report status codes in log lines
+(standard library only).
 
 `install()` is called once at start-up by each of our processes (Matrix bridge + report API,
 report API standalone, web chat server, dashboard, action server via actions/__init__.py, and the
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 import logging
 
-from .masking import mask_text
+from .masking import mask_codes, mask_text
 
 _INSTALLED = "_privacy_masking_installed"
 
@@ -29,7 +30,7 @@ class MaskingFilter(logging.Filter):
             message = record.getMessage()
         except Exception:  # noqa: BLE001 - a broken format string is logging's problem, not ours
             return True
-        masked = mask_text(message)
+        masked = mask_codes(mask_text(message))
         if masked != message or record.args:
             record.msg, record.args = masked, ()
         if record.exc_info and not record.exc_text:

@@ -81,6 +81,27 @@ def has_personal_data(text: Optional[str]) -> bool:
     return bool(text) and mask_text(text) != text
 
 
+# The secret status code of a report (reports/access.py: 8 characters without 0/O/1/I/L, with a
+# digit, shown as ABCD-2345). Masked wherever a conversation or a log keeps text: only its hash
+# is stored.
+_CODE = re.compile(r"(?<![A-Za-z0-9_-])([A-HJKMNP-Za-hjkmnp-z2-9]{4})-?([A-HJKMNP-Za-hjkmnp-z2-9]{4})"
+                   r"(?![A-Za-z0-9_-])")
+
+
+def _mask_code(m: re.Match) -> str:
+    code = m.group(1) + m.group(2)
+    if any(c.isdigit() for c in code) and any(c.isalpha() for c in code):
+        return "****-****"
+    return m.group(0)
+
+
+def mask_codes(text: Optional[str]) -> Optional[str]:
+    """The text with report status codes replaced by ****-****."""
+    if not text or not isinstance(text, str):
+        return text
+    return _CODE.sub(_mask_code, text)
+
+
 # Keys of Rasa event dicts that never hold typed text (names, ids, times): left as they are.
 _EVENT_SKIP = frozenset({"event", "timestamp", "message_id", "name", "policy", "confidence",
                          "input_channel", "intent", "intent_ranking", "action_name", "start",
@@ -91,7 +112,7 @@ def mask_obj(obj: Any, keep: Optional[FrozenSet[str]] = None, skip: FrozenSet[st
     """A copy of a JSON-like value with every string masked, except under the keys in `skip`
     (by default the keys of a Rasa event that are names, ids or times, never typed text)."""
     if isinstance(obj, str):
-        return mask_text(obj, keep)
+        return mask_codes(mask_text(obj, keep))
     if isinstance(obj, dict):
         return {k: (v if k in skip else mask_obj(v, keep, skip)) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):

@@ -11,6 +11,8 @@ import sys
 
 from aiohttp import web
 
+from privacy import logs as privacy_logs
+
 from . import config
 from .api import make_app
 from .store import open_store
@@ -19,6 +21,7 @@ from .store import open_store
 def main() -> int:
     logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    privacy_logs.install()  # mask NIK, phone, e-mail, status codes (privacy/logs.py)
     try:
         host = config.host()
     except ValueError as exc:

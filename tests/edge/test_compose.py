@@ -164,7 +164,7 @@ def test_rasa_uses_redis_tracker_and_lock_store():
 SERVICE_CODE = {"actions": ["actions", "reports", "knowledge", "privacy"],
                 "kamtibmas": ["matrix_bridge", "reports", "knowledge", "privacy"],
                 "dashboard": ["dashboard", "reports", "privacy"],
-                "webchat": ["webchat"]}
+                "webchat": ["webchat", "privacy"]}
 SERVICE_CONFIG = {"rasa": ["deploy/endpoints.docker.yml"], "edge": ["deploy/caddy"]}
 SERVICE_CODE["rasa"] = ["privacy"]  # the tracker store class named in deploy/endpoints.docker.yml
 READ_BY_IMAGE = {
