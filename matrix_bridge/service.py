@@ -72,13 +72,21 @@ class BridgeService:
         self.sync_task = asyncio.create_task(self.bot.run())
 
     async def _upkeep(self) -> None:
-        """Periodic housekeeping of the bridge state."""
+        """Periodic housekeeping: the bridge state, and closed reports past their retention
+        (REPORTS_RETENTION_DAYS, privacy/retention.py; docs/privacy.md)."""
+        from privacy import retention
+
         loop = asyncio.get_running_loop()
         while True:
             try:
                 await loop.run_in_executor(None, self.state.prune_processed)
             except Exception:  # noqa: BLE001 - try again next time
                 log.exception("pruning processed events failed")
+            try:
+                await loop.run_in_executor(None, self.store.purge_closed,
+                                           retention.reports_retention_days())
+            except Exception:  # noqa: BLE001 - try again next time
+                log.exception("purging closed reports failed")
             await asyncio.sleep(PRUNE_EVERY_S)
 
     async def wait_synced(self, timeout: float = 30) -> None:
