@@ -102,14 +102,14 @@ def make_app(store: ReportStore, token: str, on_created: Callback = None, on_sta
     async def create(request: web.Request) -> web.Response:
         try:
             payload = await read_json(request)
-            report, created = await loop_run(store.create, payload)
+            report, created, kode = await loop_run(store.create_with_code, payload)
         except schema.ReportInvalid as exc:
             return _json(400, exc.to_dict())
         if created:
             await _call(on_created, report, "on_created")
         body = {"id": report["id"], "status": report["status"], "created": created}
-        if report.get("kode"):
-            body["kode"] = report["kode"]  # the reporter's status code, returned once
+        if kode:
+            body["kode"] = kode  # the reporter's status code, returned once
         return _json(201 if created else 200, body)
 
     async def get_one(request: web.Request) -> web.Response:

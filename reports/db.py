@@ -80,6 +80,21 @@ SQL_OLD_CLOSED = ("SELECT id FROM reports WHERE status IN ('selesai', 'ditolak')
                   "ORDER BY id")
 
 
+def add_column_if_missing(cur: "Cursor", pg: bool, table: str, column: str, sql_type: str) -> bool:
+    """ALTER TABLE ... ADD COLUMN when the column is missing (inside the caller's write
+    transaction, so concurrent openers do not race). Returns True when it was added."""
+    if pg:
+        cur.execute("SELECT 1 FROM information_schema.columns WHERE table_name = ? AND column_name = ?",
+                    (table, column))
+        exists = cur.fetchone() is not None
+    else:
+        cur.execute(f"PRAGMA table_info({table})")
+        exists = any(row[1] == column for row in cur.fetchall())
+    if not exists:
+        cur.execute(f"ALTER TABLE {table} ADD COLUMN {column} {sql_type}")
+    return not exists
+
+
 def portable(sql: str, pg: bool) -> str:
     """`?` placeholders (SQLite) become `%s` for psycopg2."""
     return sql.replace("?", "%s") if pg else sql

@@ -24,7 +24,16 @@ from typing import Any, Dict, Iterator, List, Optional, Tuple
 import var_layout
 
 from . import access, schema, texts
-from .db import MIGRATIONS, SCHEMA_SQL, SQL_OLD_CLOSED, Cursor, integrity_errors, portable, row_to_report
+from .db import (
+    MIGRATIONS,
+    SCHEMA_SQL,
+    SQL_OLD_CLOSED,
+    Cursor,
+    add_column_if_missing,
+    integrity_errors,
+    portable,
+    row_to_report,
+)
 from .times import iso_wib
 
 logger = logging.getLogger(__name__)
@@ -79,19 +88,10 @@ class ReportStore:
         self._code_failures = access.FailureLimiter()
 
     def _migrate(self) -> None:
-        """Add the columns of MIGRATIONS that an older database lacks (idempotent; concurrent
-        openers are fine: the check and the ALTER run in one write transaction)."""
+        """Add the columns of db.MIGRATIONS that an older database lacks (idempotent)."""
         for table, column, sql_type in MIGRATIONS:
             with self._tx() as cur:
-                if self._pg:
-                    cur.execute("SELECT 1 FROM information_schema.columns WHERE table_name = ? "
-                                "AND column_name = ?", (table, column))
-                    exists = cur.fetchone() is not None
-                else:
-                    cur.execute(f"PRAGMA table_info({table})")
-                    exists = any(row[1] == column for row in cur.fetchall())
-                if not exists:
-                    cur.execute(f"ALTER TABLE {table} ADD COLUMN {column} {sql_type}")
+                if add_column_if_missing(cur, self._pg, table, column, sql_type):
                     logger.info("report store: added column %s.%s", table, column)
 
     # ---------------------------------------------------------------- plumbing
@@ -153,7 +153,14 @@ class ReportStore:
     # ---------------------------------------------------------------- reports
     def create(self, payload: Dict[str, Any], *, notify_pelapor: bool = False
                ) -> Tuple[Dict[str, Any], bool]:
-        """Validate and store a new report. Returns (report, created).
+        """Validate and store a new report. Returns (report, created); see create_with_code."""
+        report, created, _ = self.create_with_code(payload, notify_pelapor=notify_pelapor)
+        return report, created
+
+    def create_with_code(self, payload: Dict[str, Any], *, notify_pelapor: bool = False
+                         ) -> Tuple[Dict[str, Any], bool, Optional[str]]:
+        """Validate and store a new report. Returns (report, created, kode): `kode`, the secret
+        status code (reports/access.py), only when this call created it (only its hash is stored).
 
         A repeated idempotency key returns the stored report and created=False (the payload is not
         compared). `notify_pelapor=True` also enqueues a reporter message "your report is recorded
@@ -163,7 +170,7 @@ class ReportStore:
         data = schema.validate_new(payload)
         existing = self._by_key(data["idempotency_key"])
         if existing:
-            return existing, False
+            return existing, False, None
         now = _now_iso()
         tahun = datetime.fromisoformat(now).year
         try:
@@ -171,7 +178,7 @@ class ReportStore:
                 cur.execute("SELECT id FROM reports WHERE idempotency_key = ?", (data["idempotency_key"],))
                 row = cur.fetchone()
                 if row:
-                    rid = row[0]
+                    rid, kode = row[0], None
                     created = False
                 else:
                     cur.execute(
@@ -207,12 +214,9 @@ class ReportStore:
             # a concurrent writer (other process) created the same key first
             existing = self._by_key(data["idempotency_key"])
             if existing:
-                return existing, False
+                return existing, False, None
             raise
-        report = self.get(rid)
-        if created:
-            report["kode"] = kode  # shown once to the reporter; only its hash is stored
-        return report, created
+        return self.get(rid), created, (kode if created else None)
 
     def _by_key(self, key: str) -> Optional[Dict[str, Any]]:
         rows = self._query("SELECT * FROM reports WHERE idempotency_key = ?", (key,))
@@ -268,8 +272,8 @@ class ReportStore:
         return None
 
     def purge_closed(self, older_than_days: float, now: Optional[datetime] = None) -> List[str]:
-        """Delete closed reports (selesai, ditolak) last changed more than `older_than_days` ago,
-        with their history and notifications. Returns the ids removed."""
+        """Delete closed reports last changed over `older_than_days` ago (and their history,
+        notifications); returns their ids."""
         cut = iso_wib((now or datetime.now(tz=timezone.utc)) - timedelta(days=older_than_days))
         with self._tx() as cur:
             cur.execute(SQL_OLD_CLOSED, (cut,))

@@ -215,7 +215,7 @@ async def _submit(ctx: Ctx, conv: dict) -> None:
     if name:
         payload["pelapor_nama"] = name
     try:
-        report, _created = ctx.store.create(payload)
+        report, _created, kode = ctx.store.create_with_code(payload)
     except ReportInvalid as e:
         field = (e.field or "").split(".")[0]
         if field in STEPS:
@@ -234,19 +234,18 @@ async def _submit(ctx: Ctx, conv: dict) -> None:
         f"Jenis: {jenis_label(report['jenis'])}\n"
         f"Lokasi: {mask_text(report['lokasi'].get('teks'))}\n"
         "Operator Polres Batang akan menindaklanjuti, dan setiap perubahan status akan saya kabarkan "
-        f"di sini. Cek status kapan saja: !status {report['id']}\n" + _kode_line(ctx, report)
+        f"di sini. Cek status kapan saja: !status {report['id']}\n" + _kode_line(ctx, report['id'], kode)
         + "\n⚠️ " + DARURAT)
 
 
-def _kode_line(ctx: Ctx, report: dict) -> str:
+def _kode_line(ctx: Ctx, rid: str, kode: str | None) -> str:
     """The secret status code (reports/access.py): shown only in a direct chat with the bot,
     never in a room others can read."""
-    if not report.get("kode"):
+    if not kode:
         return ""
     if ctx.kind == "dm":
-        return (f"Kode rahasia laporan: {report['kode']}. Catat dan jangan bagikan kode ini. Dari akun "
-                f"lain, status hanya bisa dicek dengan nomor dan kode ini: !status {report['id']} "
-                f"{report['kode']}\n")
+        return (f"Kode rahasia laporan: {kode}. Catat dan jangan bagikan kode ini. Dari akun lain, "
+                f"status hanya bisa dicek dengan nomor dan kode ini: !status {rid} {kode}\n")
     return ("Status laporan ini hanya bisa dicek dari akun Anda sendiri. (Kode rahasia untuk cek dari "
             "akun lain hanya diberikan bila Anda melapor lewat pesan langsung ke bot.)\n")
 
