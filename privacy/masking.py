@@ -76,6 +76,20 @@ def mask_text(text: Optional[str], keep: Optional[FrozenSet[str]] = None) -> Opt
     return _PHONE.sub(_keeping(_mask_phone, keep), out)
 
 
+def is_contact(text: Optional[str]) -> bool:
+    """True when the text is just a phone number or an e-mail address (with an optional label
+    such as "HP:" or "wa"), as given in a report's contact field."""
+    if not text or not isinstance(text, str):
+        return False
+    rest = re.sub(r"^\s*(?:kontak|hp|no\.?\s*hp|nomor(?:\s+hp)?|wa|whatsapp|telp|telepon|e-?mail)\s*[:.]?\s*",
+                  "", text.strip(), flags=re.IGNORECASE).strip()
+    for rx in (_EMAIL, _PHONE):
+        m = rx.fullmatch(rest)
+        if m and (rx is _EMAIL or mask_text(rest) != rest):
+            return True
+    return False
+
+
 def has_personal_data(text: Optional[str]) -> bool:
     """True when mask_text would change the text."""
     return bool(text) and mask_text(text) != text

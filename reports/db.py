@@ -36,7 +36,8 @@ SCHEMA_SQL = [
         operator_event_id TEXT,
         dibuat TEXT NOT NULL,
         diperbarui TEXT NOT NULL,
-        kode_hash TEXT
+        kode_hash TEXT,
+        kontak TEXT
     )""",
     "CREATE INDEX IF NOT EXISTS reports_pelapor ON reports (pelapor)",
     "CREATE INDEX IF NOT EXISTS reports_status ON reports (status)",
@@ -72,6 +73,7 @@ SCHEMA_SQL = [
 # to an existing database when it opens it (ALTER TABLE ... ADD COLUMN; existing rows get NULL).
 MIGRATIONS = [
     ("reports", "kode_hash", "TEXT"),  # salted hash of the reporter's status code (access.py)
+    ("reports", "kontak", "TEXT"),     # contact the reporter chose to give (schema.py)
 ]
 
 # Closed reports whose last change is older than the cut-off (privacy.retention).
@@ -160,6 +162,7 @@ def row_to_report(row: Dict[str, Any]) -> Dict[str, Any]:
         "kanal": row["kanal"],
         "pelapor": row["pelapor"],
         "pelapor_nama": row.get("pelapor_nama"),
+        "kontak": row.get("kontak"),
         "ruang": row.get("ruang"),
         "idempotency_key": row["idempotency_key"],
         "status": row["status"],

@@ -195,13 +195,13 @@ class ReportStore:
                         "INSERT INTO reports (id, tahun, nomor, jenis, lokasi_teks, lat, lon, waktu, "
                         "waktu_iso, deskripsi, lampiran, kanal, pelapor, pelapor_nama, ruang, "
                         "idempotency_key, status, alasan, ditangani_oleh, operator_event_id, dibuat, "
-                        "diperbarui, kode_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-                        "'baru', NULL, NULL, NULL, ?, ?, ?)",
+                        "diperbarui, kode_hash, kontak) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+                        "?, ?, 'baru', NULL, NULL, NULL, ?, ?, ?, ?)",
                         (rid, tahun, nomor, data["jenis"], lok["teks"], lok.get("lat"), lok.get("lon"),
                          data["waktu"], data["waktu_iso"], data["deskripsi"],
                          json.dumps(data["lampiran"], ensure_ascii=False), data["kanal"],
                          data["pelapor"], data["pelapor_nama"], data["ruang"],
-                         data["idempotency_key"], now, now, access.hash_code(rid, kode)))
+                         data["idempotency_key"], now, now, access.hash_code(rid, kode), data["kontak"]))
                     cur.execute(
                         "INSERT INTO report_history (laporan_id, urutan, status, oleh, alasan, waktu) "
                         "VALUES (?, 1, 'baru', ?, NULL, ?)", (rid, data["pelapor"], now))

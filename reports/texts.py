@@ -51,7 +51,8 @@ def _fmt_dibuat(report: Dict[str, Any]) -> str:
 
 def format_card(report: Dict[str, Any]) -> str:
     """Indonesian card for the operator room. NIK, phone numbers and e-mail addresses in the free
-    text (location, time, description, reporter's name, reason) are masked (privacy.masking)."""
+    text (location, time, description, reporter's name, reason) are masked (privacy.masking); the
+    contact the reporter chose to give (`kontak`) is shown as given."""
     report = mask_report(report)
     lampiran: Iterable = report.get("lampiran") or []
     lampiran = list(lampiran)
@@ -73,6 +74,7 @@ def format_card(report: Dict[str, Any]) -> str:
         lines.append("Lampiran: " + ", ".join(f"{n} {t}" for t, n in sorted(jumlah.items())))
     lines += [
         f"Pelapor: {pelapor}",
+        *([f"Kontak yang diberikan pelapor: {report['kontak']}"] if report.get("kontak") else []),
         f"Kanal: {KANAL.get(report.get('kanal') or '', report.get('kanal') or '-')}",
         f"Diterima sistem: {_fmt_dibuat(report)}",
         f"Status: {status_label(report.get('status'))}",

@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 import re
 
-from privacy.masking import mask_text
+from privacy.masking import is_contact, mask_text
 from reports import schema
 from reports.access import find_code
 from reports.kinds import normalize_jenis
@@ -29,7 +29,8 @@ PROMPTS = {
     "lokasi": PROMPT["lokasi"] + " Anda juga bisa membagikan lokasi (📍) dari aplikasi Anda.",
     "waktu": PROMPT["waktu"],
     "deskripsi": PROMPT["deskripsi"],
-    "lampiran": "Jika ada, kirim foto atau rekaman suara sekarang. Ketik 'kirim' untuk mengirim laporan "
+    "lampiran": "Jika ada, kirim foto atau rekaman suara sekarang. Bila mau dihubungi petugas, tulis "
+                "nomor HP atau e-mail Anda (tidak wajib). Ketik 'kirim' untuk mengirim laporan "
                 "atau 'lewati' jika tidak ada lampiran.",
 }
 
@@ -171,6 +172,13 @@ async def continue_conv(ctx: Ctx, conv: dict, text: str | None) -> None:
         elif step == "deskripsi":
             conv["deskripsi"] = t
         elif step == "lampiran":
+            if is_contact(t):
+                # a contact the reporter chooses to give: kept as given in the report (shown to
+                # operators unmasked), never in the description (docs/privacy.md)
+                conv["kontak"] = t
+                ctx.state.set_conv(ctx.sender, ctx.room_id, conv)
+                await ctx.reply("Kontak dicatat (hanya untuk petugas). " + PROMPTS["lampiran"])
+                return
             if t.lower().strip(" .!") not in _DONE:
                 # Extra text at the last step is added to the description.
                 conv["deskripsi"] = (conv.get("deskripsi", "") + "\n" + t).strip()
@@ -208,6 +216,7 @@ async def _submit(ctx: Ctx, conv: dict) -> None:
         "pelapor": ctx.sender,
         "ruang": ctx.room_id,
         "lampiran": conv.get("lampiran") or [],
+        "kontak": conv.get("kontak"),
         # The event that completed the report: a replay after a crash creates nothing new.
         "idempotency_key": f"matrix:{ctx.event_id}",
     }

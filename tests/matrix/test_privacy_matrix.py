@@ -14,12 +14,14 @@ pytestmark = pytest.mark.asyncio(loop_scope="function")
 NIK, HP, EMAIL = "3325011203850001", "0812-3456-7890", "budi.santoso@mail.co.id"
 
 
-async def file_report(warga, where, bot_id, deskripsi: str) -> str:
+async def file_report(warga, where, bot_id, deskripsi: str, kontak: str | None = None) -> str:
     m = warga.mark()
     await warga.text(where, "!lapor pencurian")
     await warga.wait_bot_text(where, bot_id, "lokasi", start=m)
-    for answer, expect in [("Pasar Batang, los ikan", "kapan"), ("tadi pagi", "ceritakan"),
-                           (deskripsi, "lewati")]:
+    steps = [("Pasar Batang, los ikan", "kapan"), ("tadi pagi", "ceritakan"), (deskripsi, "lewati")]
+    if kontak:  # the optional contact, offered at the last step
+        steps.append((kontak, "kontak dicatat"))
+    for answer, expect in steps:
         m = warga.mark()
         await warga.text(where, answer)
         await warga.wait_bot_text(where, bot_id, expect, start=m)
@@ -45,18 +47,22 @@ async def test_card_masked_code_in_dm_and_status_only_for_owner(bridge_factory, 
     warga = await user_factory("pemilik")
     dm = await warga.dm(bot_id)
     deskripsi = f"Dompet dicopet. NIK saya {NIK}, hubungi {HP} atau {EMAIL}"
-    body = await file_report(warga, dm, bot_id, deskripsi)
+    kontak = "WA 0857-1111-2222"
+    body = await file_report(warga, dm, bot_id, deskripsi, kontak=kontak)
     rid = re.search(r"LK-\d{4}-\d{6}", body).group(0)
     kode = re.search(r"Kode rahasia laporan: ([A-Z0-9]{4}-[A-Z0-9]{4})", body).group(1)
     assert f"!status {rid} {kode}" in body
 
     # the report keeps what the reporter wrote; the operator card shows it masked
     assert svc.store.get(rid)["deskripsi"] == deskripsi
+    assert svc.store.get(rid)["kontak"] == kontak
     card = (await operator.wait_bot_text(oproom, bot_id, rid, start=op_mark))["content"]["body"]
     for raw in (NIK, HP, "3456-7890", EMAIL, "budi.santoso"):
         assert raw not in card, raw
     assert "3325**********01" in card and "0812******90" in card and "b***@mail.co.id" in card
     assert kode not in card
+    # the exception: the contact the reporter chose to give, as given
+    assert f"Kontak yang diberikan pelapor: {kontak}" in card
 
     # another Matrix user: someone else's report reads exactly like a report that does not exist
     orang = await user_factory("orang")

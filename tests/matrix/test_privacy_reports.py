@@ -89,24 +89,42 @@ async def test_guessing_codes_is_pointless(api):
     assert (await cek(api, created["id"], pelapor="web-abc", kanal="web"))[0] == 200
 
 
+@aio
+async def test_contact_field_is_the_reporters_choice(api):
+    """`kontak`: optional, only a phone number or e-mail address; kept as given in the report and
+    on the operator card (the exception to masking), never in a status view."""
+    async with api.http.post("/v1/reports", json=new_report(kontak="jalan raya"), headers=AUTH) as r:
+        assert r.status == 400 and (await r.json())["field"] == "kontak"
+    body = new_report(kontak=f" HP: {HP} ", deskripsi=f"hubungi juga {HP}")
+    async with api.http.post("/v1/reports", json=body, headers=AUTH) as r:
+        created = await r.json()
+    rep = api.store.get(created["id"])
+    assert rep["kontak"] == f"HP: {HP}"
+    card = api.store.pending_notifications(target="operator")[0]["pesan"]
+    assert f"Kontak yang diberikan pelapor: HP: {HP}" in card
+    assert f"hubungi juga {mask_text(HP)}" in card
+    status, view = await cek(api, created["id"], pelapor="web-abc", kanal="web")
+    assert status == 200 and "kontak" not in view
+
+
 def test_existing_store_gets_the_code_column(tmp_path):
     """A report store created before the code existed: opening it adds the column; old reports
     keep working for their reporter and have no code (nobody else can see them)."""
     path = tmp_path / "old.db"
     conn = sqlite3.connect(path)
     for stmt in db.SCHEMA_SQL:
-        conn.execute(stmt.replace(",\n        kode_hash TEXT", ""))
+        conn.execute(stmt.replace(",\n        kode_hash TEXT,\n        kontak TEXT", ""))
     conn.execute("INSERT INTO reports (id, tahun, nomor, jenis, lokasi_teks, waktu, deskripsi, lampiran, "
                  "kanal, pelapor, idempotency_key, status, dibuat, diperbarui) VALUES ('LK-2025-000007', "
                  "2025, 7, 'lainnya', 'Desa Sawahjoho', 'kemarin', 'lampu jalan mati', '[]', 'web', "
                  "'web-old', 'k-old', 'baru', '2025-01-02T10:00:00+07:00', '2025-01-02T10:00:00+07:00')")
     conn.commit()
-    assert "kode_hash" not in [r[1] for r in conn.execute("PRAGMA table_info(reports)")]
+    assert not {"kode_hash", "kontak"} & {r[1] for r in conn.execute("PRAGMA table_info(reports)")}
     conn.close()
     for _ in range(2):  # idempotent
         with open_store(str(path)) as store:
             cols = [r[1] for r in store._conn.execute("PRAGMA table_info(reports)")]
-            assert cols.count("kode_hash") == 1
+            assert cols.count("kode_hash") == 1 and cols.count("kontak") == 1
             assert store.get("LK-2025-000007")["deskripsi"] == "lampu jalan mati"
             assert store.status_for("LK-2025-000007", pelapor="web-old", kanal="web")["status"] == "baru"
             assert store.status_for("LK-2025-000007", kode="ABCD-2345") is None
