@@ -90,6 +90,14 @@ def is_contact(text: Optional[str]) -> bool:
     return False
 
 
+def keep_of(contact: Optional[str]) -> FrozenSet[str]:
+    """The `keep` set of mask_text that leaves this contact readable."""
+    if not contact:
+        return frozenset()
+    found = [m.group(0) for rx in (_EMAIL, _PHONE) for m in rx.finditer(contact)]
+    return frozenset(f.lower() if "@" in f else _digits(f) for f in found)
+
+
 def has_personal_data(text: Optional[str]) -> bool:
     """True when mask_text would change the text."""
     return bool(text) and mask_text(text) != text
