@@ -191,3 +191,33 @@ def test_action_server_log_is_masked(tmp_path):
     for raw in RAW:
         assert raw not in text, raw
     assert mask_text(deskripsi).split("NIK ")[1].split(",")[0] in text
+
+
+def test_review_export_is_masked(tmp_path):
+    """`make review` (scripts/nlu_review.py export) on a tracker db written by Rasa's plain
+    SQLTrackerStore (rows from before masking existed): the export holds no NIK, phone, e-mail."""
+    from rasa.core.tracker_store import SQLTrackerStore
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import ActionExecuted, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from scripts import nlu_review
+
+    db = tmp_path / "tracker.db"
+    unclear = [f"tolong cek nik {NIK} saya", f"hp saya {HP} kok diblokir", f"email {EMAIL} dipakai orang"]
+    events = [ActionExecuted("action_listen")]
+    for text in unclear:
+        events += [UserUttered(text, {"name": "nlu_fallback", "confidence": 0.3},
+                               parse_data={"intent": {"name": "nlu_fallback", "confidence": 0.3},
+                                           "intent_ranking": [{"name": "sim_hilang", "confidence": 0.3}],
+                                           "text": text, "entities": []}),
+                   ActionExecuted("action_listen")]
+    asyncio.run(SQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(db)).save(
+        DialogueStateTracker.from_events("warga-pdp", events)))
+    assert NIK in " ".join(d for (d,) in sqlite3.connect(db).execute("SELECT data FROM events"))
+    for out in (tmp_path / "review.yml", tmp_path / "review.csv"):
+        assert nlu_review.main(["export", "--db", str(db), "--out", str(out)]) == 0
+        text = out.read_text()
+        for raw in RAW:
+            assert raw not in text, (out.name, raw)
+        assert text.count("3325**********01") == 1 and "0812******90" in text and "b***@mail.co.id" in text
