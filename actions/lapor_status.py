@@ -49,7 +49,7 @@ def reporter_of(tracker: Tracker) -> Dict[Text, Any]:
 
 TIDAK_DITEMUKAN = ("- {rid}: tidak ditemukan di antara laporan dari percakapan ini. Mohon periksa kembali "
                    "nomornya. Jika laporan dibuat dari percakapan atau perangkat lain, sertakan kode "
-                   "rahasia laporan, misalnya: \"status {rid} kode ABCD-2345\".")
+                   "rahasia laporan, misalnya: \"status LK-2026-000123 kode ABCD-2345\".")
 
 
 class ActionLaporStatus(Action):

@@ -48,7 +48,7 @@ class ReportClient:
     def __init__(self, base_url: Optional[str] = None, token: Optional[str] = None,
                  outbox_path: Optional[os.PathLike | str] = None, timeout: float = HTTP_TIMEOUT):
         self.base_url = (base_url or config.api_url()).rstrip("/")
-        self.token = token if token is not None else config.load_token(create=False)
+        self.token = token if token is not None else config.client_token()
         self.outbox_path = Path(outbox_path) if outbox_path else config.outbox_path()
         self.timeout = timeout
 

@@ -272,7 +272,7 @@ async def status(ctx: Ctx, text: str) -> None:
             r = store.status_for(rid, pelapor=ctx.sender, kanal="matrix", kode=kode)
             if r is None:
                 lines.append(f"Laporan {rid} tidak ditemukan di antara laporan Anda. Untuk laporan "
-                             f"dari akun lain, sertakan kode rahasianya: !status {rid} KODE")
+                             "dari akun lain, sertakan kode rahasianya: !status NOMOR KODE")
             else:
                 lines.append(format_status_line(r))
         await ctx.reply("\n".join(lines))

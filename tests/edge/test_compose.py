@@ -177,9 +177,10 @@ READ_BY_IMAGE = {
 # Settings whose code default only works on a developer machine (loopback addresses, files under
 # the checkout's var/): a container must set them. Each must also be read by the service's code.
 REQUIRED = {
-    "actions": ["REPORTS_API_URL", "REPORTS_TOKEN", "POLRES_CONFIG"],
-    "kamtibmas": ["RASA_URL", "RASA_TOKEN", "MATRIX_HOMESERVER", "REPORTS_TOKEN", "REPORTS_DB_URL",
-                  "BRIDGE_STATE_DIR"],
+    # the action server holds only the chat token (issue 13: it cannot read reports by id)
+    "actions": ["REPORTS_API_URL", "REPORTS_CHAT_TOKEN", "POLRES_CONFIG"],
+    "kamtibmas": ["RASA_URL", "RASA_TOKEN", "MATRIX_HOMESERVER", "REPORTS_TOKEN", "REPORTS_CHAT_TOKEN",
+                  "REPORTS_DB_URL", "BRIDGE_STATE_DIR"],
     "webchat": ["RASA_URL", "RASA_TOKEN"],
     "dashboard": ["DASHBOARD_HOST", "DASHBOARD_ALLOW_NONLOOPBACK", "MATRIX_HOMESERVER", "REPORTS_DB_URL"],
 }

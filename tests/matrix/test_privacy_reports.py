@@ -236,3 +236,51 @@ def test_web_chat_server_log_is_masked(tmp_path):
     for raw in (NIK, HP.replace("-", ""), EMAIL):
         assert raw not in text, raw                                     # ... masked
     assert mask_text(NIK) in text and "b***@mail.co.id" in text
+
+
+CHAT = "chat-token-0123456789abcdef"
+CHAT_AUTH = {"Authorization": f"Bearer {CHAT}"}
+
+
+@aio
+async def test_the_chat_token_cannot_read_or_enumerate_reports(tmp_path):
+    """The action server's token (REPORTS_CHAT_TOKEN): create, /cek and one reporter's list as
+    status views; no report by id, no list of everyone's, no status change."""
+    api = await Served(tmp_path, chat_token=CHAT).start()
+    try:
+        async with api.http.post("/v1/reports", json=new_report(), headers=CHAT_AUTH) as r:
+            assert r.status == 201
+            created = await r.json()
+        rid = created["id"]
+        assert created["kode"]
+        for method, path, params in (("GET", f"/v1/reports/{rid}", None), ("GET", "/v1/reports", None),
+                                     ("GET", "/v1/reports", {"pelapor": "web-abc"}),
+                                     ("POST", f"/v1/reports/{rid}/status", None)):
+            async with api.http.request(method, path, params=params, headers=CHAT_AUTH,
+                                        json={"status": "diterima", "oleh": "x"}) as r:
+                assert r.status == 403, (method, path)
+                assert (await r.json())["error"] == "forbidden"
+        assert api.store.get(rid)["status"] == "baru"
+        async with api.http.get("/v1/reports", params={"pelapor": "web-abc", "kanal": "web"},
+                                headers=CHAT_AUTH) as r:
+            [mine] = (await r.json())["reports"]
+        assert mine["id"] == rid and mine["status"] == "baru" and "deskripsi" not in mine
+        async with api.http.post(f"/v1/reports/{rid}/cek", json={"kode": created["kode"]},
+                                 headers=CHAT_AUTH) as r:
+            assert r.status == 200
+        # the staff token still sees everything (operators' tools)
+        async with api.http.get(f"/v1/reports/{rid}", headers=AUTH) as r:
+            assert r.status == 200 and (await r.json())["deskripsi"]
+    finally:
+        await api.stop()
+
+
+def test_clients_prefer_the_chat_token(tmp_path, monkeypatch):
+    from reports import config
+
+    monkeypatch.delenv("REPORTS_TOKEN", raising=False)
+    monkeypatch.setenv("REPORTS_CHAT_TOKEN", CHAT)
+    assert config.client_token() == CHAT
+    monkeypatch.delenv("REPORTS_CHAT_TOKEN")
+    monkeypatch.setenv("REPORTS_TOKEN", "staff-token-0123456789")
+    assert config.client_token() == "staff-token-0123456789"  # tests and tools name it explicitly
