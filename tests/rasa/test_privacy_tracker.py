@@ -19,9 +19,12 @@ from test_lapor_flow import (  # noqa: F401 - e2e is a fixture
     FULL,
     RASA_BIN,
     ROOT,
+    ReportApi,
     e2e,
+    http,
     run_action,
     say,
+    slot_events,
     texts,
     tracker,
     wait_http,
@@ -221,3 +224,39 @@ def test_review_export_is_masked(tmp_path):
         for raw in RAW:
             assert raw not in text, (out.name, raw)
         assert text.count("3325**********01") == 1 and "0812******90" in text and "b***@mail.co.id" in text
+
+
+def test_action_server_works_with_the_chat_token_only(tmp_path, monkeypatch):
+    """Real report API (`python -m reports`) with both tokens, real action server with only the
+    chat token (as under `make run` and in containers): reports and status answers work; the
+    token itself cannot read a report by id."""
+    chat = "chat-" + uuid.uuid4().hex
+    monkeypatch.setenv("REPORTS_CHAT_TOKEN", chat)  # read by the report API process started below
+    api = ReportApi(free_port(), "staff-" + uuid.uuid4().hex, tmp_path / "outbox.jsonl",
+                    tmp_path / "reports.db", "http://127.0.0.1:9", tmp_path / "api.log").start()
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k != "REPORTS_TOKEN"}
+    env.update({"PYTHONPATH": str(ROOT), "SANIC_HOST": "127.0.0.1", "REPORTS_API_URL": api.url,
+                "REPORTS_CHAT_TOKEN": chat, "REPORTS_OUTBOX": str(api.outbox)})
+    proc = subprocess.Popen([str(RASA_BIN), "run", "actions", "--actions", "actions", "-p", str(port)],
+                            cwd=ROOT, env=env, stdout=open(tmp_path / "actions.log", "ab"),
+                            stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        wait_http(f"http://127.0.0.1:{port}/health", proc, 120)
+        actions = f"http://127.0.0.1:{port}"
+        sender = f"pdp-{uuid.uuid4().hex[:8]}"
+        res = run_action(actions, "action_lapor_kirim", tracker(sender, "x", slots=FULL, active=False,
+                                                                form_ts=time.time()))
+        rid = slot_events(res)["laporan_id"]
+        assert "Kode rahasia laporan:" in texts(res)[0]
+        for question in ("laporan saya", f"status {rid}"):
+            res = run_action(actions, "action_lapor_status",
+                             tracker(sender, question, intent="lapor_status", active=False))
+            assert rid in texts(res)[0] and "Baru" in texts(res)[0]
+        assert http("GET", f"{api.url}/v1/reports/{rid}", token=chat)[0] == 403
+        assert http("GET", f"{api.url}/v1/reports/{rid}", token=api.token)[0] == 200
+    finally:
+        import signal
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(20)
+        api.stop()
