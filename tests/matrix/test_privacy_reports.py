@@ -284,3 +284,20 @@ def test_clients_prefer_the_chat_token(tmp_path, monkeypatch):
     monkeypatch.delenv("REPORTS_CHAT_TOKEN")
     monkeypatch.setenv("REPORTS_TOKEN", "staff-token-0123456789")
     assert config.client_token() == "staff-token-0123456789"  # tests and tools name it explicitly
+
+
+def test_bot_texts_keep_the_polres_published_contacts(tmp_path):
+    """Stored bot answers quote the Polres' own contacts (config/polres.yml): those stay readable;
+    a citizen's number in the same text, or typed by a user, is masked."""
+    from privacy.masking import mask_event, public_contacts
+
+    cfg = tmp_path / "polres.yml"
+    cfg.write_text("kontak:\n  telepon: (0285) 391110\n  whatsapp: 0811-2600-110\n"
+                   "  email: humas.batang@polri.go.id\n")
+    keep = public_contacts(str(cfg))
+    answer = f"WA resmi 0811-2600-110, humas.batang@polri.go.id; Anda: {HP}"
+    bot = mask_event({"event": "bot", "text": answer}, keep)
+    assert "0811-2600-110" in bot["text"] and "humas.batang@polri.go.id" in bot["text"]
+    assert HP not in bot["text"] and "0812******90" in bot["text"]
+    user = mask_event({"event": "user", "text": "wa polres 0811-2600-110 ya?"}, keep)
+    assert "0811-2600-110" not in user["text"]  # user texts: everything masked
