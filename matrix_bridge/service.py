@@ -90,8 +90,10 @@ class BridgeService:
             try:
                 await loop.run_in_executor(None, self.store.purge_closed,
                                            retention.reports_retention_days())
+                await loop.run_in_executor(None, self.state.prune_conversations,
+                                           retention.retention_days() * retention.DAY)
             except Exception:  # noqa: BLE001 - try again next time
-                log.exception("purging closed reports failed")
+                log.exception("retention purge failed")
             await asyncio.sleep(PRUNE_EVERY_S)
 
     async def wait_synced(self, timeout: float = 30) -> None:

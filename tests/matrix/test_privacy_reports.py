@@ -301,3 +301,19 @@ def test_bot_texts_keep_the_polres_published_contacts(tmp_path):
     assert HP not in bot["text"] and "0812******90" in bot["text"]
     user = mask_event({"event": "user", "text": "wa polres 0811-2600-110 ya?"}, keep)
     assert "0811-2600-110" not in user["text"]  # user texts: everything masked
+
+
+def test_abandoned_matrix_report_drafts_expire(tmp_path):
+    """A report draft left half-filled in the bridge state (bridge.db) is forgotten after
+    RETENTION_DAYS (the Kamtibmas service's upkeep calls prune_conversations)."""
+    from matrix_bridge.state import BridgeState
+
+    state = BridgeState(tmp_path / "bridge.db")
+    state.set_conv("@lama:polres.localhost", "!r:polres.localhost", {"deskripsi": f"hp {HP}"})
+    state.set_conv("@baru:polres.localhost", "!r:polres.localhost", {"deskripsi": "baru saja"})
+    state._exec("UPDATE conv SET updated = ? WHERE user_id = ?", (time.time() - 31 * 86400,
+                                                                  "@lama:polres.localhost"))
+    assert state.prune_conversations(30 * 86400) == 1
+    assert state.get_conv("@lama:polres.localhost", "!r:polres.localhost") is None
+    assert state.get_conv("@baru:polres.localhost", "!r:polres.localhost") == {"deskripsi": "baru saja"}
+    state.close()
