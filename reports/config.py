@@ -71,9 +71,16 @@ def _read_or_create(env: str, path: Path, create: bool) -> Optional[str]:
     return tok
 
 
+def chat_token_file() -> Path:
+    """Next to the token file: var/reports-chat.token by default."""
+    if os.environ.get("REPORTS_TOKEN_FILE"):
+        return token_file().with_name(var_layout.REPORTS_CHAT_TOKEN.name)
+    return var_layout.REPORTS_CHAT_TOKEN
+
+
 def load_chat_token(create: bool = False) -> Optional[str]:
-    """REPORTS_CHAT_TOKEN, else var/reports-chat.token (created with create=True)."""
-    return _read_or_create("REPORTS_CHAT_TOKEN", var_layout.REPORTS_CHAT_TOKEN, create)
+    """REPORTS_CHAT_TOKEN, else the chat token file (created with create=True)."""
+    return _read_or_create("REPORTS_CHAT_TOKEN", chat_token_file(), create)
 
 
 def client_token() -> Optional[str]:
