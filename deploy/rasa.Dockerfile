@@ -4,5 +4,8 @@ RUN pip install --no-cache-dir spacy-lookups-data==1.0.5
 COPY rasa_project /app/rasa_project
 COPY deploy /app/deploy
 COPY nlu_components /app/nlu_components
+COPY privacy /app/privacy
+COPY rasa_stores /app/rasa_stores
+COPY config /app/config
 ENV PYTHONPATH=/app
 USER 1001

@@ -1,13 +1,13 @@
-"""Redis tracker store that waits out a Redis restart instead of losing the turn.
+"""Redis tracker store behaviour that waits out a Redis restart instead of losing the turn.
 
 Rasa wraps every tracker store in a FailSafeTrackerStore: when a save fails (Redis restarting),
 the tracker goes to an in-memory store and the user still gets the answer, but the turn never
 reaches Redis; the next save merges with what Redis holds, so the acknowledged turn is gone
 (tests/rasa/test_supervise.py measured it). Likewise a failed read makes Rasa start a new
-conversation. This store retries reads and writes on connection errors with a short backoff for
-up to `retry_seconds` (30 s: a Redis restart takes a few seconds), so the answer is sent only
-after the turn is stored. Endpoints: `tracker_store: {type: rasa_stores.redis_retry.RetryingRedisTrackerStore,
-url: ..., port: ..., db: ...}`.
+conversation. `RetryOnRedisRestart` retries reads and writes on connection errors with a short
+backoff for up to `retry_seconds` (30 s: a Redis restart takes a few seconds), so the answer is
+sent only after the turn is stored. It is mixed into privacy.tracker_store.MaskedRedisTrackerStore
+(the Redis store scripts/servers.py writes into the endpoints); Rasa venv only.
 """
 from __future__ import annotations
 
@@ -16,12 +16,12 @@ import logging
 import time
 from typing import Any, Optional
 
-from rasa.core.tracker_store import RedisTrackerStore
-
 logger = logging.getLogger(__name__)
 
 
-class RetryingRedisTrackerStore(RedisTrackerStore):
+class RetryOnRedisRestart:
+    """Mixin placed before a rasa RedisTrackerStore in the bases."""
+
     def __init__(self, *args: Any, retry_seconds: float = 30.0, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.retry_seconds = float(retry_seconds)
