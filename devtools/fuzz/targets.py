@@ -112,15 +112,21 @@ async def fuzz_socketio(rasa_url: str, cases, clients: int = 6, answer_wait: flo
         answered = asyncio.Event()
         sio.on("bot_uttered", lambda data: answered.set())
         sid = f"fuzz-{uuid.uuid4().hex}"
+        last = None
         try:
             for event, data in chunk:
                 if not sio.connected:
-                    if tally.sent:
+                    if last is not None:  # the server dropped the connection after the previous input
                         tally.errors["disconnected"] += 1
+                        if len(tally.notes) < 10:
+                            tally.notes.append(f"connection dropped after {last[0]} {repr(last[1])[:80]}")
                     await sio.connect(rasa_url, socketio_path="/socket.io", transports=["websocket"],
                                       wait_timeout=30)
                     await sio.emit("session_request", {"session_id": sid})
+                last = (event, data)
                 kind = f"{event}:{type(data).__name__}"
+                if event == "user_uttered" and isinstance(data, dict) and "session_id" not in data:
+                    data = {**data, "session_id": sid}  # as the widget sends it (a wrong one is a case too)
                 answered.clear()
                 try:
                     await sio.emit(event, data)
@@ -130,7 +136,9 @@ async def fuzz_socketio(rasa_url: str, cases, clients: int = 6, answer_wait: flo
                     tally.record(kind, "not_sent")
                     continue
                 # pace like a user: wait for the answer to a well-formed message (bad ones get none)
-                if isinstance(data, dict) and isinstance(data.get("message"), str):
+                well_formed = (isinstance(data, dict) and isinstance(data.get("message"), str)
+                               and data.get("session_id") == sid)
+                if well_formed:
                     try:
                         await asyncio.wait_for(answered.wait(), answer_wait)
                         tally.kinds["answered"] += 1
