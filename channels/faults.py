@@ -4,7 +4,9 @@ Rasa 3.6 calls the action server from `RemoteAction.run` (rasa/core/actions/acti
 5-minute timeout, and a `asyncio.TimeoutError` from a custom slot mapping escapes Rasa's own error
 handling (a 500). `install()` wraps that one method, once, when a channel module is imported:
 
-- each call gets ACTION_TIMEOUT_S; a timeout or a refused connection opens a circuit breaker for
+- a call without an answer after ACTION_TIMEOUT_S is checked with GET /health on the action
+  server (ACTION_PROBE_S): alive but slow -> the call goes on (up to ACTION_SLOW_TIMEOUT_S);
+  no answer -> the server is hung. A hung or refused server opens a circuit breaker for
   BREAKER_COOLDOWN_S, during which calls fail at once (the first call after it probes again);
 - every failure becomes a `RasaException`, which Rasa already handles: the processor logs it,
   drops that action's events and goes on, the user's message is saved in the tracker and the
@@ -26,8 +28,7 @@ from rasa.core.channels.channel import UserMessage
 from rasa.shared.core.events import BotUttered
 from rasa.shared.exceptions import RasaException
 
-from . import texts
-from .limits import ACTION_TIMEOUT_S, BREAKER_COOLDOWN_S, REPLY_DEADLINE_S
+from . import limits, texts
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +45,7 @@ _CURRENT: contextvars.ContextVar[Optional[FaultLog]] = contextvars.ContextVar(
 
 
 class Breaker:
-    """Open for BREAKER_COOLDOWN_S after the action server timed out or refused a connection."""
+    """Open for limits.BREAKER_COOLDOWN_S after the action server timed out or refused a connection."""
 
     def __init__(self) -> None:
         self.open_until = 0.0
@@ -53,7 +54,7 @@ class Breaker:
         return time.monotonic() < self.open_until
 
     def trip(self) -> None:
-        self.open_until = time.monotonic() + BREAKER_COOLDOWN_S
+        self.open_until = time.monotonic() + limits.BREAKER_COOLDOWN_S
 
     def reset(self) -> None:
         self.open_until = 0.0
@@ -74,6 +75,34 @@ def _server_down(exc: BaseException) -> bool:
     return isinstance(seen, (aiohttp.ClientConnectionError, ConnectionError, OSError))
 
 
+def _health_url(endpoint: Any) -> Optional[str]:
+    url = getattr(endpoint, "url", None)
+    if not url:
+        return None
+    return url.rstrip("/").removesuffix("/webhook") + "/health"  # rasa-sdk's health route
+
+
+async def _alive(endpoint: Any) -> bool:
+    """True when the action server answers GET /health within limits.ACTION_PROBE_S."""
+    url = _health_url(endpoint)
+    if url is None:
+        return False
+    try:
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=limits.ACTION_PROBE_S)) as s:
+            async with s.get(url) as r:
+                return r.status == 200
+    except (aiohttp.ClientError, asyncio.TimeoutError, OSError):
+        return False
+
+
+async def _answer_or_hung(call: asyncio.Future, endpoint: Any) -> bool:
+    """Waits for the call; False when the action server is hung (the call is then cancelled)."""
+    done, _ = await asyncio.wait({call}, timeout=limits.ACTION_TIMEOUT_S)
+    if not done and await _alive(endpoint):
+        done, _ = await asyncio.wait({call}, timeout=limits.ACTION_SLOW_TIMEOUT_S)
+    return bool(done)
+
+
 def install() -> None:
     """Wraps RemoteAction.run (idempotent)."""
     if getattr(RemoteAction.run, "_channels_guarded", False):
@@ -85,27 +114,30 @@ def install() -> None:
         if BREAKER.is_open():
             _note(f"{name}: skipped, action server unavailable")
             raise RasaException(f"Action server unavailable (circuit open); '{name}' not run.")
+        call = asyncio.ensure_future(original(self, output_channel, nlg, tracker, domain))
         try:
-            events = await asyncio.wait_for(original(self, output_channel, nlg, tracker, domain),
-                                            ACTION_TIMEOUT_S)
+            if not await _answer_or_hung(call, self.action_endpoint):
+                BREAKER.trip()
+                _note(f"{name}: action server hung")
+                log.error("action server: no answer to '%s' and no health answer; circuit open for %s s",
+                          name, limits.BREAKER_COOLDOWN_S)
+                raise RasaException(f"Action server hung running '{name}'.")
+            events = call.result()
         except ActionExecutionRejection:
             raise  # a form rejecting its input: normal dialogue, not a fault
-        except asyncio.TimeoutError as exc:
-            BREAKER.trip()
-            _note(f"{name}: no answer within {ACTION_TIMEOUT_S} s")
-            log.error("action server: no answer to '%s' within %s s; circuit open for %s s",
-                      name, ACTION_TIMEOUT_S, BREAKER_COOLDOWN_S)
-            raise RasaException(f"Action server timed out running '{name}'.") from exc
         except RasaException as exc:
             if _server_down(exc):
                 BREAKER.trip()
                 log.error("action server unreachable running '%s'; circuit open for %s s",
-                          name, BREAKER_COOLDOWN_S)
+                          name, limits.BREAKER_COOLDOWN_S)
             _note(f"{name}: {exc}")
             raise
         except Exception as exc:  # noqa: BLE001 - anything else is a fault of this action too
             _note(f"{name}: {exc!r}")
             raise RasaException(f"Action '{name}' failed: {exc!r}") from exc
+        finally:
+            if not call.done():
+                call.cancel()
         BREAKER.reset()
         return events
 
@@ -133,21 +165,21 @@ def _log_late(task: asyncio.Task) -> None:
     elif task.exception() is not None:
         log.error("a message handled after the reply deadline failed: %r", task.exception())
     else:
-        log.warning("a message was handled after the reply deadline (%s s)", REPLY_DEADLINE_S)
+        log.warning("a message was handled after the reply deadline (%s s)", limits.REPLY_DEADLINE_S)
 
 
 async def run_guarded(on_new_message: Callable[[UserMessage], Awaitable[Any]], message: UserMessage,
                       agent: Any) -> None:
     """Runs Rasa on one message; on any fault the user gets texts.FAULT instead of silence, a 500
     or a long wait. The handling itself goes on in its own task (a client that disconnects, or
-    the REPLY_DEADLINE_S last resort, never loses the message)."""
+    the limits.REPLY_DEADLINE_S last resort, never loses the message)."""
     faults = FaultLog()
     token = _CURRENT.set(faults)
     try:
         task = asyncio.ensure_future(on_new_message(message))  # copies the context: sees `faults`
     finally:
         _CURRENT.reset(token)
-    done, _ = await asyncio.wait({task}, timeout=REPLY_DEADLINE_S)
+    done, _ = await asyncio.wait({task}, timeout=limits.REPLY_DEADLINE_S)
     finished = task in done
     if finished and not task.cancelled() and task.exception() is not None:
         log.error("handling a message of %s failed: %r", message.sender_id, task.exception())
@@ -156,7 +188,7 @@ async def run_guarded(on_new_message: Callable[[UserMessage], Awaitable[Any]], m
         faults.failures.append("cancelled")
     elif not finished:
         task.add_done_callback(_log_late)
-        faults.failures.append(f"no reply within {REPLY_DEADLINE_S} s")
+        faults.failures.append(f"no reply within {limits.REPLY_DEADLINE_S} s")
     if not faults.failures:
         return
     log.warning("fault reply to %s: %s", message.sender_id, "; ".join(faults.failures)[:500])

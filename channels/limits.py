@@ -22,8 +22,13 @@ MAX_SENDER_CHARS = 255         # a Matrix user id is at most 255 characters
 MAX_METADATA_BYTES = 8 * 1024  # message metadata (the widget sends display text, id, GPS)
 
 # --------------------------------------------------------------------------------------- faults
-# One call to the action server may take this long; a hung server then counts as down.
-ACTION_TIMEOUT_S = _env_float("ACTION_TIMEOUT_S", 1.5)
+# A call to the action server that has not answered after ACTION_TIMEOUT_S is checked: if the
+# server answers GET /health within ACTION_PROBE_S it is alive but slow (e.g. loading the knowledge
+# base on its first call) and the call may go on up to ACTION_SLOW_TIMEOUT_S; otherwise the server
+# counts as hung and the user gets the polite fault reply (about 1.8 s + NLU after the question).
+ACTION_TIMEOUT_S = _env_float("ACTION_TIMEOUT_S", 1.0)
+ACTION_PROBE_S = _env_float("ACTION_PROBE_S", 0.8)
+ACTION_SLOW_TIMEOUT_S = _env_float("ACTION_SLOW_TIMEOUT_S", 15.0)
 # After a timeout or a refused connection, calls fail at once for this long (circuit breaker);
 # the first call after it probes the server again, so normal answers resume by themselves.
 BREAKER_COOLDOWN_S = _env_float("ACTION_BREAKER_COOLDOWN_S", 5.0)
