@@ -116,10 +116,9 @@ def socketio_event(data: Any, session_persistence: bool, sid: str,
 
 def session_id(value: Any) -> str | None:
     """The session id a widget asks for in `session_request`; None = give it a new one."""
-    if isinstance(value, dict):
-        value = value.get("session_id")
-    if value is None:
+    if not isinstance(value, dict):
         return None
+    value = value.get("session_id")
     try:
         return sender(value) if isinstance(value, str) else None
     except Invalid:
