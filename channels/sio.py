@@ -40,6 +40,25 @@ class _Blueprint(SocketBlueprint):
         super().register(app, options)
 
 
+def _refuse_malformed_engineio(sio: AsyncServer) -> None:
+    """python-engineio 4.8 answers some malformed requests with a 500 (a POST without `sid`, a
+    websocket upgrade without a valid handshake): they get a 400 JSON error instead. Must run
+    before the blueprint is registered (engine.io's Sanic route takes the bound method then)."""
+    eio = sio.eio
+    original = eio.handle_request
+
+    async def handle_request(*args: Any, **kwargs: Any) -> Any:
+        try:
+            result = await original(*args, **kwargs)
+        except Exception:  # noqa: BLE001 - malformed input, never a 500
+            log.info("engine.io: refused a malformed request", exc_info=True)
+            return response.json(texts.error("bad_request"), status=400)
+        # None: a websocket session ended (Sanic would log "Invalid response type None" as a 500)
+        return response.empty() if result is None else result
+
+    eio.handle_request = handle_request
+
+
 class GuardedSocketIOInput(SocketIOInput):
     """Rasa's socket.io channel with validation, limits, the injection guard, fault replies and
     push()."""
@@ -71,6 +90,7 @@ class GuardedSocketIOInput(SocketIOInput):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         sio = AsyncServer(async_mode="sanic", cors_allowed_origins=[],
                           max_http_buffer_size=MAX_BODY_BYTES)
+        _refuse_malformed_engineio(sio)
         bp = _Blueprint(sio, self.socketio_path, "socketio_webhook", __name__)
         self.sio = sio
         namespace = self.namespace

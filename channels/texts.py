@@ -25,6 +25,7 @@ ERRORS = {
     "bad_message": "Kolom \"message\" wajib diisi berupa teks yang tidak kosong.",
     "bad_metadata": "Kolom \"metadata\" harus berupa objek JSON yang kecil.",
     "bad_session": "Sesi tidak valid. Muat ulang halaman lalu coba lagi.",
+    "bad_request": "Permintaan tidak valid.",
 }
 
 

@@ -166,3 +166,14 @@ def test_oversized_socketio_packet_does_not_hurt_the_server(rasa_url):
             await sio2.disconnect()
 
     assert "Rp30.000" in asyncio.run(run())
+
+
+@pytest.mark.parametrize("method,query,headers,body", [
+    ("POST", "EIO=4&transport=polling", {}, b"xx"),                       # no sid
+    ("POST", "EIO=4&transport=polling&sid=nope", {}, b"40"),
+    ("GET", "EIO=4&transport=websocket", {"Upgrade": "websocket", "Connection": "Upgrade"}, None),
+    ("GET", "EIO=3&transport=polling", {}, None), ("GET", "transport=foo", {}, None),
+])
+def test_malformed_engineio_requests_get_4xx(rasa_url, method, query, headers, body):
+    r = requests.request(method, f"{rasa_url}/socket.io/?{query}", headers=headers, data=body, timeout=30)
+    assert 400 <= r.status_code < 500, (r.status_code, r.text[:200])
