@@ -5,7 +5,9 @@ Rasa 3.6 calls the action server from `RemoteAction.run` (rasa/core/actions/acti
 handling (a 500). `install()` wraps that one method, once, when a channel module is imported:
 
 - a call without an answer after ACTION_TIMEOUT_S is checked with GET /health on the action
-  server (ACTION_PROBE_S): alive but slow -> the call goes on (up to ACTION_SLOW_TIMEOUT_S);
+  server (ACTION_PROBE_S; ACTION_COLD_PROBE_S until the server has answered once since Rasa
+  started or since it was unreachable): alive but slow -> the call goes on (up to
+  ACTION_SLOW_TIMEOUT_S);
   no answer -> the server is hung. A hung or refused server opens a circuit breaker for
   BREAKER_COOLDOWN_S, during which calls fail at once (the first call after it probes again);
 - every failure becomes a `RasaException`, which Rasa already handles: the processor logs it,
@@ -58,6 +60,7 @@ class Breaker:
 
     def reset(self) -> None:
         self.open_until = 0.0
+        self.warm = True
 
 
 BREAKER = Breaker()
@@ -83,12 +86,14 @@ def _health_url(endpoint: Any) -> Optional[str]:
 
 
 async def _alive(endpoint: Any) -> bool:
-    """True when the action server answers GET /health within limits.ACTION_PROBE_S."""
+    """True when the action server answers GET /health within ACTION_PROBE_S (ACTION_COLD_PROBE_S
+    while it is cold)."""
     url = _health_url(endpoint)
     if url is None:
         return False
+    wait = limits.ACTION_PROBE_S if BREAKER.warm else limits.ACTION_COLD_PROBE_S
     try:
-        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=limits.ACTION_PROBE_S)) as s:
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=wait)) as s:
             async with s.get(url) as r:
                 return r.status == 200
     except (aiohttp.ClientError, asyncio.TimeoutError, OSError):
@@ -128,6 +133,7 @@ def install() -> None:
         except RasaException as exc:
             if _server_down(exc):
                 BREAKER.trip()
+                BREAKER.warm = False  # whatever answers next is a new process
                 log.error("action server unreachable running '%s'; circuit open for %s s",
                           name, limits.BREAKER_COOLDOWN_S)
             _note(f"{name}: {exc}")
