@@ -45,7 +45,8 @@ async def test_bad_bodies_get_4xx_json_and_the_api_keeps_serving(tmp_path):
                 assert r.status == 201
                 rid = (await r.json())["id"]
             targets = [("/v1/reports", b) for b in BODIES] + \
-                      [(f"/v1/reports/{rid}/status", b) for b in STATUS_BODIES]
+                      [(f"/v1/reports/{rid}/status", b) for b in STATUS_BODIES] + \
+                      [(f"/v1/reports/{rid}/cek", b) for b in STATUS_BODIES]
             for path, body in targets:
                 async with http.post(path, data=body) as r:
                     assert 400 <= r.status < 500, (path, body[:60], r.status, await r.text())
