@@ -47,10 +47,12 @@ _CURRENT: contextvars.ContextVar[Optional[FaultLog]] = contextvars.ContextVar(
 
 
 class Breaker:
-    """Open for limits.BREAKER_COOLDOWN_S after the action server timed out or refused a connection."""
+    """Open for BREAKER_COOLDOWN_S after the action server hung or refused a connection. `warm`:
+    the server answered since Rasa started or since it was last unreachable."""
 
     def __init__(self) -> None:
         self.open_until = 0.0
+        self.warm = False
 
     def is_open(self) -> bool:
         return time.monotonic() < self.open_until
@@ -178,7 +180,7 @@ async def run_guarded(on_new_message: Callable[[UserMessage], Awaitable[Any]], m
                       agent: Any) -> None:
     """Runs Rasa on one message; on any fault the user gets texts.FAULT instead of silence, a 500
     or a long wait. The handling itself goes on in its own task (a client that disconnects, or
-    the limits.REPLY_DEADLINE_S last resort, never loses the message)."""
+    the REPLY_DEADLINE_S last resort, never loses the message)."""
     faults = FaultLog()
     token = _CURRENT.set(faults)
     try:
