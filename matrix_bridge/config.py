@@ -49,7 +49,7 @@ class Config:
     outbox_interval_s: float = 2.0
     sync_timeout_ms: int = 30000
     # Human handoff (matrix_bridge/handoff.py): where operator messages for web citizens are pushed
-    # (the web chat gateway's route on Rasa; default <rasa_url>/webhooks/handoff/push)
+    # (the web chat gateway's route on Rasa; default <rasa_url>/webhooks/socketio/handoff/push)
     handoff_push_url: str | None = None
     handoff_interval_s: float = 1.0
 

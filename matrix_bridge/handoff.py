@@ -183,11 +183,11 @@ class HandoffService:
         return await self.bot.send(t["ruang"], content, txn_id=f"handoff-msg-{msg['id']}")
 
     async def _to_web_citizen(self, t: dict, msg: dict) -> str | None:
-        url = self.cfg.handoff_push_url or f"{self.cfg.rasa_url.rstrip('/')}/webhooks/handoff/push"
-        body = {"sender_id": t["warga"], "messages": [{
-            "text": msg["teks"],
-            "custom": {"handoff": {"id": msg["id"], "dari": msg["dari"], "nama": msg.get("nama"),
-                                   "tiket": t["kode"], "status": t["status"]}}}]}
+        url = (self.cfg.handoff_push_url
+               or f"{self.cfg.rasa_url.rstrip('/')}/webhooks/socketio/handoff/push")
+        body = {"sender_id": t["warga"], "messages": [{"custom": {"data": {"handoff": {
+            "id": msg["id"], "dari": msg["dari"], "nama": msg.get("nama"), "teks": msg["teks"],
+            "tiket": t["kode"], "status": t["status"]}}}}]}
         if self._http is None:
             self._http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))
         try:
@@ -195,7 +195,8 @@ class HandoffService:
                     "Authorization": f"Bearer {self.cfg.reports_token}"}) as resp:
                 if resp.status == 200:
                     return f"web:{msg['id']}"
-                log.warning("web push of %s answered %s", msg["id"], resp.status)
+                if resp.status != 503:  # 503: the citizen is offline; retried on every round
+                    log.warning("web push of %s answered %s", msg["id"], resp.status)
         except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as e:
             log.warning("web push of %s failed: %r", msg["id"], e)
         return None

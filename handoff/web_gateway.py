@@ -1,0 +1,87 @@
+"""The web side of the human handoff, inside the Rasa server (issue 15). Registered with the input
+channels' extension points (channels/hooks.py) by channels/__init__.py:
+
+- an interceptor: a web (socket.io) message of a citizen who is handed off goes to the handoff
+  service (HTTP, loopback, token) and from there to the operators' thread; Rasa is not called.
+  The service answers "not handed off" for everybody else, and Rasa answers as usual.
+- a push route on the socket.io channel, POST /webhooks/socketio/handoff/push (bearer: the
+  report/handoff API token): the Kamtibmas service delivers officer messages and notices into the
+  live session. 503 when the citizen has no open socket: the service keeps the message and retries.
+
+Messages are pushed as custom payloads {"data": {"handoff": {id, dari, nama, teks, tiket}}} that
+webchat/public/petugas.js renders (marked as coming from an officer, each id once).
+"""
+from __future__ import annotations
+
+import hmac
+import logging
+
+from channels import hooks
+from reports import config
+
+from . import texts
+from .client import HandoffClient, HandoffUnavailable
+
+log = logging.getLogger(__name__)
+
+# Web sessions known to be handed off (so that an unreachable service is not mistaken for "not
+# handed off": those citizens are told to send again instead of silently getting the bot).
+_handed_off: set[str] = set()
+
+
+def _client() -> HandoffClient:
+    return HandoffClient(timeout=5.0)
+
+
+async def intercept(msg: "hooks.Incoming") -> list | None:
+    if msg.channel != "socketio":
+        return None  # Matrix users reach Rasa over REST; their gateway is the bridge
+    try:
+        answer = await _client().message("web", msg.sender_id, msg.text)
+    except HandoffUnavailable as exc:
+        if msg.sender_id in _handed_off:
+            log.warning("handoff service unreachable for a handed-off web citizen: %s", exc)
+            return [{"text": texts.belum_terkirim()}]
+        return None
+    if not answer.get("aktif"):
+        _handed_off.discard(msg.sender_id)
+        return None
+    _handed_off.add(msg.sender_id)
+    replies = [{"text": t} for t in answer.get("balasan") or []]
+    if replies:  # the ticket closed with this message (a left message, or "batal")
+        _handed_off.discard(msg.sender_id)
+    return replies
+
+
+def add_push_route(bp, channel) -> None:
+    if channel.name() != "socketio":
+        return
+    from sanic import response
+
+    @bp.route("/handoff/push", methods=["POST"])
+    async def push(request):
+        token = config.load_token(create=False) or ""
+        expected = f"Bearer {token}".encode()
+        if not token or not hmac.compare_digest(request.headers.get("Authorization", "").encode(), expected):
+            return response.json({"error": "unauthorized"}, status=401)
+        body = request.json if isinstance(request.json, dict) else {}
+        sender, messages = body.get("sender_id"), body.get("messages")
+        if not isinstance(sender, str) or not isinstance(messages, list):
+            return response.json({"error": "invalid"}, status=400)
+        for m in messages:
+            ho = ((m.get("custom") or {}).get("data") or {}).get("handoff") if isinstance(m, dict) else None
+            if ho and ho.get("status") in ("selesai", "terlewat"):
+                _handed_off.discard(sender)
+            elif ho:
+                _handed_off.add(sender)
+        reached = await channel.push(sender, messages)
+        if not reached:
+            return response.json({"reached": 0, "pesan": "warga tidak sedang tersambung"}, status=503)
+        return response.json({"reached": reached})
+
+
+def register() -> None:
+    if intercept not in hooks.INTERCEPTORS:
+        hooks.INTERCEPTORS.append(intercept)
+    if add_push_route not in hooks.BLUEPRINT_EXTENSIONS:
+        hooks.BLUEPRINT_EXTENSIONS.append(add_push_route)
