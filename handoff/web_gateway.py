@@ -6,7 +6,10 @@ channels' extension points (channels/hooks.py) by channels/__init__.py:
   The service answers "not handed off" for everybody else, and Rasa answers as usual.
 - a push route on the socket.io channel, POST /webhooks/socketio/handoff/push (bearer: the
   report/handoff API token): the Kamtibmas service delivers officer messages and notices into the
-  live session. 503 when the citizen has no open socket: the service keeps the message and retries.
+  live session, and each is also recorded once in the conversation's tracker (a bot event with the
+  handoff payload), so a reloaded page or a citizen who was offline finds it in the history. A
+  message whose id is already in the tracker is acknowledged without being shown again, so a
+  re-delivery after a restart of the service never doubles it.
 
 Messages are pushed as custom payloads {"data": {"handoff": {id, dari, nama, teks, tiket}}} that
 webchat/public/petugas.js renders (marked as coming from an officer, each id once).
@@ -37,7 +40,9 @@ async def intercept(msg: "hooks.Incoming") -> list | None:
     if msg.channel != "socketio":
         return None  # Matrix users reach Rasa over REST; their gateway is the bridge
     try:
-        answer = await _client().message("web", msg.sender_id, msg.text)
+        cid = (msg.metadata or {}).get("client_msg_id")
+        sumber = f"web:{msg.sender_id}:{cid}" if isinstance(cid, str) and cid else None
+        answer = await _client().message("web", msg.sender_id, msg.text, sumber=sumber)
     except HandoffUnavailable as exc:
         if msg.sender_id in _handed_off:
             log.warning("handoff service unreachable for a handed-off web citizen: %s", exc)
@@ -51,6 +56,29 @@ async def intercept(msg: "hooks.Incoming") -> list | None:
     if replies:  # the ticket closed with this message (a left message, or "batal")
         _handed_off.discard(msg.sender_id)
     return replies
+
+
+def _handoff_of(message) -> dict | None:
+    if not isinstance(message, dict):
+        return None
+    ho = ((message.get("custom") or {}).get("data") or {}).get("handoff")
+    return ho if isinstance(ho, dict) and isinstance(ho.get("teks"), str) else None
+
+
+async def _record(agent, sender: str, handoffs: list[dict]) -> list[dict]:
+    """Appends the handoff messages not yet in the tracker as bot events; returns those new ones."""
+    from rasa.shared.core.events import BotUttered
+
+    async with agent.lock_store.lock(sender):
+        tracker = await agent.tracker_store.get_or_create_tracker(sender)
+        known = {((e.data or {}).get("handoff") or {}).get("id") for e in tracker.events
+                 if isinstance(e, BotUttered)}
+        new = [h for h in handoffs if h.get("id") not in known]
+        for h in new:
+            tracker.update(BotUttered(h["teks"], data={"handoff": h}))
+        if new:
+            await agent.tracker_store.save(tracker)
+    return new
 
 
 def add_push_route(bp, channel) -> None:
@@ -68,16 +96,20 @@ def add_push_route(bp, channel) -> None:
         sender, messages = body.get("sender_id"), body.get("messages")
         if not isinstance(sender, str) or not isinstance(messages, list):
             return response.json({"error": "invalid"}, status=400)
-        for m in messages:
-            ho = ((m.get("custom") or {}).get("data") or {}).get("handoff") if isinstance(m, dict) else None
-            if ho and ho.get("status") in ("selesai", "terlewat"):
+        handoffs = [h for h in (_handoff_of(m) for m in messages) if h]
+        if len(handoffs) != len(messages):
+            return response.json({"error": "invalid", "pesan": "hanya pesan handoff"}, status=400)
+        for h in handoffs:
+            if h.get("status") in ("selesai", "terlewat"):
                 _handed_off.discard(sender)
-            elif ho:
+            else:
                 _handed_off.add(sender)
-        reached = await channel.push(sender, messages)
-        if not reached:
-            return response.json({"reached": 0, "pesan": "warga tidak sedang tersambung"}, status=503)
-        return response.json({"reached": reached})
+        agent = getattr(request.app.ctx, "agent", None)
+        if agent is None or agent.tracker_store is None:
+            return response.json({"error": "unavailable"}, status=503)
+        new = await _record(agent, sender, handoffs)
+        reached = await channel.push(sender, [{"custom": {"data": {"handoff": h}}} for h in new]) if new else 0
+        return response.json({"recorded": len(new), "reached": reached})
 
 
 def register() -> None:

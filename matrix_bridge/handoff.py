@@ -193,10 +193,9 @@ class HandoffService:
         try:
             async with self._http.post(url, json=body, headers={
                     "Authorization": f"Bearer {self.cfg.reports_token}"}) as resp:
-                if resp.status == 200:
+                if resp.status == 200:  # shown now, or kept in the history for when they are back
                     return f"web:{msg['id']}"
-                if resp.status != 503:  # 503: the citizen is offline; retried on every round
-                    log.warning("web push of %s answered %s", msg["id"], resp.status)
+                log.warning("web push of %s answered %s", msg["id"], resp.status)
         except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as e:
             log.warning("web push of %s failed: %r", msg["id"], e)
         return None

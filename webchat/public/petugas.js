@@ -5,7 +5,9 @@
  * {handoff: {id, dari: "petugas"|"sistem", nama, teks, tiket}} (handoff/web_gateway.py).
  * widget.js hands it to ChatPetugas.item(): every id is shown once (a push repeated after a
  * restart is dropped), officer messages are marked with the officer's name, notices of the
- * service (claimed, handed back, nobody there) look like bot messages. No innerHTML.
+ * service (claimed, handed back, nobody there) look like bot messages. The same messages are in
+ * the conversation's tracker (bot events with data.handoff), so a history restored from the
+ * tracker shows them too (ChatPetugas.restored). No innerHTML.
  */
 (function () {
   "use strict";
@@ -23,13 +25,24 @@
     try { localStorage.setItem(KEY_SEEN, JSON.stringify(list.slice(-MAX_SEEN))); } catch (e) { /* full */ }
   }
 
+  // The history item of a handoff message restored from the conversation's tracker.
+  function restored(h) {
+    var id = "handoff-" + String(h.id);
+    if (seen().indexOf(id) < 0) remember(id);
+    return toItem(h, id);
+  }
+
   // The history item to show for a pushed handoff message, or null when it was shown already.
   function item(h) {
     if (!h || typeof h.teks !== "string" || !h.teks) return null;
     var id = "handoff-" + String(h.id);
     if (seen().indexOf(id) >= 0) return null;
     remember(id);
-    var out = { from: "bot", text: h.teks, id: id };
+    return toItem(h, id);
+  }
+
+  function toItem(h, id) {
+    var out = { from: "bot", text: String(h.teks || ""), id: id };
     if (h.dari === "petugas") {
       out.petugas = true;
       out.nama = typeof h.nama === "string" && h.nama ? h.nama : TXT.officer;
@@ -52,5 +65,5 @@
     return row;
   }
 
-  window.ChatPetugas = { item: item, decorate: decorate };
+  window.ChatPetugas = { item: item, restored: restored, decorate: decorate };
 })();

@@ -287,6 +287,8 @@
         var md = ev.metadata || {};
         var text = typeof md.display_text === "string" ? md.display_text : ev.text;
         if (text) items.push({ from: "user", text: text, id: md.client_msg_id });
+      } else if (ev.event === "bot" && ev.data && ev.data.handoff && window.ChatPetugas) {
+        items.push(window.ChatPetugas.restored(ev.data.handoff));   // an officer's message: petugas.js
       } else if (ev.event === "bot") {
         var m = normalizeBot({
           text: ev.text,
