@@ -22,9 +22,9 @@ def _jam() -> str:
 
 
 def diteruskan(ticket: dict, timeout_s: float) -> str:
-    menit = max(1, round(timeout_s / 60))
+    lama = f"{round(timeout_s)} detik" if timeout_s < 60 else f"{round(timeout_s / 60)} menit"
     return (f"Baik, permintaan Anda sudah kami teruskan ke petugas piket Polres Batang "
-            f"(tiket {ticket_code(ticket['id'])}). Mohon tunggu sebentar: bila dalam {menit} menit "
+            f"(tiket {ticket_code(ticket['id'])}). Mohon tunggu sebentar: bila dalam {lama} "
             "belum ada petugas yang menjawab, kami beri tahu. Mulai sekarang pesan Anda langsung "
             f"dibaca petugas, bukan bot. {DARURAT}")
 

@@ -31,7 +31,7 @@ def api_settings() -> dict:
 def rasa_user_texts(rasa_url: str, sender: str) -> list[str]:
     """What Rasa's tracker of `sender` holds as user messages (messages Rasa was asked)."""
     from urllib.parse import quote
-    url = servers.with_token(f"{rasa_url}/conversations/{quote(sender, safe='')}/tracker")
+    url = servers.with_token(f"{rasa_url}/conversations/{quote(sender, safe='@:')}/tracker")
     with urllib.request.urlopen(url, timeout=30) as r:
         tracker = json.loads(r.read())
     return [e.get("text") or "" for e in tracker["events"] if e["event"] == "user"]

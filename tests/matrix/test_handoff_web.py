@@ -59,7 +59,7 @@ async def test_widget_operator_and_back(rasa_url, edge_url, bridge_factory, oper
     session = page.session()
     om = op.mark()
     n = page.send("saya ingin bicara langsung dengan petugas polres")
-    page.wait_bot(lambda t: "diteruskan ke petugas" in t, n, 120)
+    page.wait_bot(lambda t: "kami teruskan ke petugas" in t, n, 120)
     page.wait_quiet()
     ticket = svc.handoff.store.active_for("web", session)
     assert ticket is not None and ticket["label"].startswith("W-")
@@ -108,6 +108,7 @@ async def test_widget_operator_and_back(rasa_url, edge_url, bridge_factory, oper
     n = page.send("berapa biaya skck")
     page.wait_bot(lambda t: "Rp30.000" in t, n, 120)
     asked = rasa_user_texts(rasa_url, session)
+    assert "saya ingin bicara langsung dengan petugas polres" in asked, asked
     assert "berapa biaya skck" in asked and not any("dompet saya hilang" in t for t in asked), asked
     t = svc.handoff.store.get(ticket["id"])
     assert t["status"] == "selesai" and t["nama_petugas"] == OFFICER and t["diambil"] and t["selesai"]
