@@ -5,6 +5,7 @@ socket.io channel (channels/, interceptor of handoff/web_gateway.py) -> real Ras
 send to the text on the citizen's screen) and hands back; the bot answers again."""
 from __future__ import annotations
 
+import asyncio
 import sys
 import time
 from pathlib import Path
@@ -36,11 +37,14 @@ def bot_texts(page: ChatPage) -> list[str]:
     return page.texts("bot")
 
 
+# The bridge runs in this test's event loop: every (blocking) browser call runs in a thread.
+run = asyncio.to_thread
+
+
 async def wait_page(page: ChatPage, pred, timeout: float = 60) -> list[str]:
-    import asyncio
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        texts = bot_texts(page)
+        texts = await run(bot_texts, page)
         if any(pred(t) for t in texts):
             return texts
         await asyncio.sleep(0.05)
@@ -54,28 +58,29 @@ async def test_widget_operator_and_back(rasa_url, edge_url, bridge_factory, oper
     await operator.client.set_displayname(OFFICER)
     op = operator
 
-    page = ChatPage(browser, edge_url.rstrip("/") + "/").open()
-    page.wait_online()
-    session = page.session()
+    page = ChatPage(browser, edge_url.rstrip("/") + "/")
+    await run(page.open)
+    await run(page.wait_online)
+    session = await run(page.session)
     om = op.mark()
-    n = page.send("saya ingin bicara langsung dengan petugas polres")
-    page.wait_bot(lambda t: "kami teruskan ke petugas" in t, n, 120)
-    page.wait_quiet()
+    n = await run(page.send, "saya ingin bicara langsung dengan petugas polres")
+    await run(page.wait_bot, lambda t: "kami teruskan ke petugas" in t, n, 120)
+    await run(page.wait_quiet)
     ticket = svc.handoff.store.active_for("web", session)
     assert ticket is not None and ticket["label"].startswith("W-")
     root = await ticket_root(op, oproom, bot_id, ticket["label"], om)
     assert "Kanal: web chat" in body(root) and session not in body(root)
 
     # the citizen's messages go to the thread; Rasa is not asked
-    page.send("dompet saya hilang di alun-alun, KTP ikut hilang")
-    page.wait_quiet()
+    await run(page.send, "dompet saya hilang di alun-alun, KTP ikut hilang")
+    await run(page.wait_quiet)
     await thread_text(op, oproom, bot_id, root["event_id"], "dompet saya hilang", om)
 
     thread = {"m.relates_to": {"rel_type": "m.thread", "event_id": root["event_id"]}}
     await op.text(oproom, "!ambil", **thread)
     await wait_page(page, lambda t: "terhubung dengan petugas" in t and OFFICER in t)
 
-    browser.execute_script(OBSERVE)
+    await run(browser.execute_script, OBSERVE)
     samples = []
     for i in range(5):
         text = f"Silakan datang ke SPKT dengan membawa KK, pesan {i}."
@@ -84,29 +89,34 @@ async def test_widget_operator_and_back(rasa_url, edge_url, bridge_factory, oper
         deadline = time.monotonic() + 60
         seen_at = None
         while seen_at is None and time.monotonic() < deadline:
-            seen = browser.execute_script("return window.__petugasSeen")
+            seen = await run(browser.execute_script, "return window.__petugasSeen")
             seen_at = next((v for k, v in seen.items() if text in k), None)
             if seen_at is None:
-                time.sleep(0.02)
+                await asyncio.sleep(0.02)
         assert seen_at is not None, f"officer message {i} never reached the widget"
         samples.append(seen_at - t0)
     record_latency("web", samples)
-    labels = browser.execute_script(
-        "return Array.from(document.querySelectorAll('.msg.petugas .petugas-label')).map(e => e.textContent)")
+    labels = await run(browser.execute_script,
+                       "return Array.from(document.querySelectorAll('.msg.petugas .petugas-label'))"
+                       ".map(e => e.textContent)")
     assert len(labels) == 5 and all(OFFICER in x for x in labels), labels
-    assert op.user_id not in " ".join(bot_texts(page))
+    assert op.user_id not in " ".join(await run(bot_texts, page))
 
-    # reload: each officer message is still shown exactly once
-    page.open(fresh=False)
-    page.wait_online()
-    shown = [t for t in bot_texts(page) if "membawa KK" in t]
+    # reload (history restored from the tracker): each officer message is shown exactly once
+    await run(page.open, False)
+    await run(page.wait_online)
+    await run(page.wait, lambda d: d.execute_script(
+        "return document.documentElement.dataset.historySource === 'tracker'"), 30)
+    shown = [t for t in await run(bot_texts, page) if "membawa KK" in t]
     assert len(shown) == 5, shown
+    rows = await run(browser.execute_script, "return document.querySelectorAll('.msg.petugas').length")
+    assert rows == 5
 
     # hand back: the citizen is told and the bot answers again
     await op.text(oproom, "!kembalikan", **thread)
     await wait_page(page, lambda t: "kembali dilayani" in t)
-    n = page.send("berapa biaya skck")
-    page.wait_bot(lambda t: "Rp30.000" in t, n, 120)
+    n = await run(page.send, "berapa biaya skck")
+    await run(page.wait_bot, lambda t: "Rp30.000" in t, n, 120)
     asked = rasa_user_texts(rasa_url, session)
     assert "saya ingin bicara langsung dengan petugas polres" in asked, asked
     assert "berapa biaya skck" in asked and not any("dompet saya hilang" in t for t in asked), asked
