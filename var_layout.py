@@ -24,6 +24,7 @@ HANDOFF_DB = BRIDGE_DIR / "handoff.db"         # human handoff tickets + transcr
 REPORTS_DB = VAR / "reports.db"
 REPORTS_OUTBOX = VAR / "reports-outbox.jsonl"  # reports queued while the report API was down
 REPORTS_TOKEN = VAR / "reports.token"          # bearer token of the report API
+REPORTS_CHAT_TOKEN = VAR / "reports-chat.token"  # the action server's narrower token (docs/privacy.md)
 
 
 def relative(path: Path) -> str:

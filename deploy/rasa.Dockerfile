@@ -4,5 +4,10 @@ RUN pip install --no-cache-dir spacy-lookups-data==1.0.5
 COPY rasa_project /app/rasa_project
 COPY deploy /app/deploy
 COPY nlu_components /app/nlu_components
+COPY privacy /app/privacy
+COPY handoff /app/handoff
+COPY reports /app/reports
+COPY var_layout.py /app/var_layout.py
+COPY config /app/config
 ENV PYTHONPATH=/app
 USER 1001

@@ -8,5 +8,5 @@
 - client.py  the one HTTP client of those routes (action server, web chat gateway)
 
 The Matrix side (thread, commands, delivery, timeouts) is matrix_bridge/handoff.py; the web side
-is channels/handoff_web.py. Standard library + aiohttp + PyYAML only (both venvs).
+is handoff/web_gateway.py (registered by channels/). Standard library + aiohttp + PyYAML only (both venvs).
 """

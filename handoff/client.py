@@ -1,6 +1,6 @@
 """The one HTTP client of the handoff routes (handoff/api.py): used by the action server
-(actions/handoff.py) and by the web chat gateway (channels/handoff_web.py). Same address and
-token as the report API (reports.config: REPORTS_API_URL, REPORTS_TOKEN / var/reports.token)."""
+(actions/handoff.py) and by the web chat gateway (handoff/web_gateway.py). Same address and
+token as the report API client (reports.config.client_token: the chat token when configured)."""
 from __future__ import annotations
 
 import asyncio
@@ -23,7 +23,8 @@ class HandoffUnavailable(RuntimeError):
 class HandoffClient:
     def __init__(self, base_url: str | None = None, token: str | None = None, timeout: float = 10.0):
         self.base_url = (base_url or config.api_url()).rstrip("/")
-        self.token = token if token is not None else config.load_token(create=False)
+        # the chat token when configured (the action server's narrow token; reports.config)
+        self.token = token if token is not None else config.client_token()
         self.timeout = timeout
 
     async def _post(self, path: str, body: dict) -> dict:

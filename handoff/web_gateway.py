@@ -4,12 +4,12 @@ channels' extension points (channels/hooks.py) by channels/__init__.py:
 - an interceptor: a web (socket.io) message of a citizen who is handed off goes to the handoff
   service (HTTP, loopback, token) and from there to the operators' thread; Rasa is not called.
   The service answers "not handed off" for everybody else, and Rasa answers as usual.
-- a push route on the socket.io channel, POST /webhooks/socketio/handoff/push (bearer: the
-  report/handoff API token): the Kamtibmas service delivers officer messages and notices into the
-  live session, and each is also recorded once in the conversation's tracker (a bot event with the
-  handoff payload), so a reloaded page or a citizen who was offline finds it in the history. A
-  message whose id is already in the tracker is acknowledged without being shown again, so a
-  re-delivery after a restart of the service never doubles it.
+- a push route on the socket.io channel, POST /webhooks/socketio/handoff/push (bearer: the chat
+  token of reports.config.client_token, which the Kamtibmas service also holds): the Kamtibmas
+  service delivers officer messages and notices into the live session, and each is also recorded
+  once in the conversation's tracker (a bot event with the handoff payload), so a reloaded page or
+  a citizen who was offline finds it in the history. A message whose id is already in the tracker
+  is acknowledged without being shown again, so a re-delivery after a restart never doubles it.
 
 Messages are pushed as custom payloads {"data": {"handoff": {id, dari, nama, teks, tiket}}} that
 webchat/public/petugas.js renders (marked as coming from an officer, each id once).
@@ -88,7 +88,7 @@ def add_push_route(bp, channel) -> None:
 
     @bp.route("/handoff/push", methods=["POST"])
     async def push(request):
-        token = config.load_token(create=False) or ""
+        token = config.client_token() or ""  # the token the Kamtibmas service pushes with
         expected = f"Bearer {token}".encode()
         if not token or not hmac.compare_digest(request.headers.get("Authorization", "").encode(), expected):
             return response.json({"error": "unauthorized"}, status=401)
@@ -108,7 +108,9 @@ def add_push_route(bp, channel) -> None:
         if agent is None or agent.tracker_store is None:
             return response.json({"error": "unavailable"}, status=503)
         new = await _record(agent, sender, handoffs)
-        reached = await channel.push(sender, [{"custom": {"data": {"handoff": h}}} for h in new]) if new else 0
+        reached = 0
+        if new:
+            reached = await channel.push(sender, [{"custom": {"data": {"handoff": h}}} for h in new])
         return response.json({"recorded": len(new), "reached": reached})
 
 

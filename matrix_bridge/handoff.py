@@ -20,7 +20,8 @@ import aiohttp
 from handoff import hours
 from handoff import texts as tx
 from handoff.store import OPEN, HandoffStore, pseudonym
-from reports.masking import mask_text
+from privacy.masking import mask_text
+from reports import config as rconf
 
 from . import formatting as fmt
 
@@ -191,8 +192,8 @@ class HandoffService:
         if self._http is None:
             self._http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))
         try:
-            async with self._http.post(url, json=body, headers={
-                    "Authorization": f"Bearer {self.cfg.reports_token}"}) as resp:
+            token = rconf.client_token() or self.cfg.reports_token  # what the web gateway checks
+            async with self._http.post(url, json=body, headers={"Authorization": f"Bearer {token}"}) as resp:
                 if resp.status == 200:  # shown now, or kept in the history for when they are back
                     return f"web:{msg['id']}"
                 log.warning("web push of %s answered %s", msg["id"], resp.status)
