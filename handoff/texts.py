@@ -68,9 +68,9 @@ def tidak_tersedia() -> str:
             f"beberapa saat lagi. {_jam()} {DARURAT}")
 
 
-def belum_terkirim() -> str:
-    return ("Mohon maaf, pesan Anda belum dapat diteruskan ke petugas karena gangguan sistem. "
-            f"Silakan kirim ulang sebentar lagi. {DARURAT}")
+def tertunda() -> str:
+    return ("Pesan Anda sudah kami terima dan segera diteruskan ke petugas; sistem kami sedang "
+            f"memulihkan sambungan. Tidak perlu mengirim ulang. {DARURAT}")
 
 
 # ---------------------------------------------------------------------- operators (Matrix)

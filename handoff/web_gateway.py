@@ -16,6 +16,7 @@ webchat/public/petugas.js renders (marked as coming from an officer, each id onc
 """
 from __future__ import annotations
 
+import asyncio
 import hmac
 import logging
 
@@ -28,8 +29,25 @@ from .client import HandoffClient, HandoffUnavailable
 log = logging.getLogger(__name__)
 
 # Web sessions known to be handed off (so that an unreachable service is not mistaken for "not
-# handed off": those citizens are told to send again instead of silently getting the bot).
+# handed off": their messages are kept and retried instead of silently going to the bot).
 _handed_off: set[str] = set()
+_retries: set[asyncio.Task] = set()
+RETRY_FOR_S = 15 * 60
+
+
+async def _retry(sender: str, text: str, sumber: str | None) -> None:
+    """Deliver a handed-off citizen's message once the Kamtibmas service is back (it is
+    idempotent by `sumber`, the widget's message id, so a repeat is never doubled)."""
+    delay, waited = 1.0, 0.0
+    while waited < RETRY_FOR_S:
+        await asyncio.sleep(delay)
+        waited += delay
+        try:
+            await _client().message("web", sender, text, sumber=sumber)
+            return
+        except HandoffUnavailable:
+            delay = min(delay * 2, 30.0)
+    log.error("handoff: a message of a handed-off web citizen could not be delivered for %d s", RETRY_FOR_S)
 
 
 def _client() -> HandoffClient:
@@ -46,7 +64,10 @@ async def intercept(msg: "hooks.Incoming") -> list | None:
     except HandoffUnavailable as exc:
         if msg.sender_id in _handed_off:
             log.warning("handoff service unreachable for a handed-off web citizen: %s", exc)
-            return [{"text": texts.belum_terkirim()}]
+            task = asyncio.create_task(_retry(msg.sender_id, msg.text, sumber))
+            _retries.add(task)
+            task.add_done_callback(_retries.discard)
+            return [{"text": texts.tertunda()}]
         return None
     if not answer.get("aktif"):
         _handed_off.discard(msg.sender_id)

@@ -2,7 +2,8 @@
 socket.io channel (channels/, interceptor of handoff/web_gateway.py) -> real Rasa + action server
 -> the Kamtibmas service (real Synapse) -> a thread in #operator-polres; the operator claims, talks
 (pushed into the same socket.io session, marked as an officer, latency measured from the operator's
-send to the text on the citizen's screen) and hands back; the bot answers again."""
+send to the text on the citizen's screen), the bridge restarts in the middle (nothing lost or
+doubled either way) and the operator hands back; the bot answers again."""
 from __future__ import annotations
 
 import asyncio
@@ -102,15 +103,30 @@ async def test_widget_operator_and_back(rasa_url, edge_url, bridge_factory, oper
     assert len(labels) == 5 and all(OFFICER in x for x in labels), labels
     assert op.user_id not in " ".join(await run(bot_texts, page))
 
+    # the bridge restarts mid-handoff: an officer message and a citizen message while it is down
+    await svc.stop()
+    await op.text(oproom, "Pesan petugas saat layanan dimulai ulang.", **thread)
+    n = await run(page.send, "pesan warga saat layanan dimulai ulang")
+    await run(page.wait_bot, lambda t: "segera diteruskan ke petugas" in t, n, 60)
+    svc = await bridge_factory(**api_settings())  # same state directory and stores
+    await wait_page(page, lambda t: "Pesan petugas saat layanan dimulai ulang" in t, 90)
+    await thread_text(op, oproom, bot_id, root["event_id"], "pesan warga saat layanan dimulai ulang", om, 90)
+    await op.text(oproom, "!handoff")  # a marker: the bridge answers after the thread message
+    await op.wait_for(lambda r, e: r == oproom and e.get("sender") == bot_id and "yang terbuka" in body(e),
+                      60, om)
+    relayed = [e for r, e in op.events[om:] if r == oproom and e.get("sender") == bot_id
+               and "pesan warga saat layanan dimulai ulang" in body(e)]
+    assert len(relayed) == 1, relayed
+
     # reload (history restored from the tracker): each officer message is shown exactly once
     await run(page.open, False)
     await run(page.wait_online)
     await run(page.wait, lambda d: d.execute_script(
         "return document.documentElement.dataset.historySource === 'tracker'"), 30)
-    shown = [t for t in await run(bot_texts, page) if "membawa KK" in t]
-    assert len(shown) == 5, shown
+    shown = [t for t in await run(bot_texts, page) if "membawa KK" in t or "dimulai ulang." in t]
+    assert len(shown) == 6, shown
     rows = await run(browser.execute_script, "return document.querySelectorAll('.msg.petugas').length")
-    assert rows == 5
+    assert rows == 6
 
     # hand back: the citizen is told and the bot answers again
     await op.text(oproom, "!kembalikan", **thread)
