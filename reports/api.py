@@ -113,9 +113,11 @@ def make_app(store: ReportStore, token: str, on_created: Callback = None, on_sta
 
     async def read_json(request: web.Request) -> Any:
         try:
-            return await request.json(loads=json.loads)
-        except (ValueError, UnicodeDecodeError) as exc:
+            data = await request.json(loads=json.loads)
+            json.dumps(data, ensure_ascii=False).encode("utf-8")  # "\ud800" parses but cannot be stored
+        except (ValueError, UnicodeError, RecursionError) as exc:  # RecursionError: [[[[...]]]]
             raise schema.ReportInvalid("laporan", "Data laporan harus berupa JSON yang valid.") from exc
+        return data
 
     async def health(request: web.Request) -> web.Response:
         return _json(200, {"status": "ok"})

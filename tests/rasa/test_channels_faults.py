@@ -1,0 +1,159 @@
+"""Action server hung (SIGSTOP) or down (SIGKILL): the user gets a polite Indonesian reply with
+110/112 within 3 s (never a 500, never a long wait), the message stays in the tracker, and normal
+answers resume when the action server is back (channels/faults.py).
+
+This module starts its OWN action server and Rasa (the session's shared stack is never touched)."""
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+import requests
+
+from channels import texts
+from channels.limits import BREAKER_COOLDOWN_S
+from devtools.waiting import wait_until
+from scripts import servers
+
+QUESTION = "berapa biaya skck"   # answered by a custom action (action_jawab_topik)
+ANSWER = "Rp30.000"
+LIMIT_S = 3.0
+
+
+class OwnStack:
+    def __init__(self) -> None:
+        self.dir = Path(tempfile.mkdtemp(prefix="rasa-faults-"))
+        self.port = servers.free_port()
+        self.actions: list[servers.Stack] = []
+        self.rasa_stack = servers.Stack(self.dir / "logs")
+        self.rasa_url = ""
+
+    def start_actions(self) -> None:
+        stack = servers.Stack(self.dir / "logs")
+        self.actions.append(stack)
+        servers.start_actions(stack, self.port)
+
+    def actions_pid(self) -> int:
+        return self.actions[-1].procs[-1][1].pid
+
+    def stop(self) -> None:
+        for stack in self.actions:
+            for _, proc in stack.procs:
+                try:
+                    os.killpg(proc.pid, signal.SIGCONT)
+                except ProcessLookupError:
+                    pass
+            stack.stop()
+        self.rasa_stack.stop()
+
+
+@pytest.fixture(scope="module")
+def own():
+    s = OwnStack()
+    try:
+        s.start_actions()
+        endpoints = servers.write_endpoints(s.dir / "endpoints.yml", f"http://127.0.0.1:{s.port}",
+                                            tracker_db=s.dir / "tracker.db")
+        s.rasa_url = servers.start_rasa(s.rasa_stack, servers.free_port(), endpoints,
+                                        servers.current_model(), name="rasa-faults")
+        yield s
+    finally:
+        s.stop()
+
+
+def ask(own: OwnStack, sender: str, text: str = QUESTION) -> tuple[int, str, float]:
+    t0 = time.monotonic()
+    r = requests.post(f"{own.rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": text},
+                      timeout=60)
+    took = time.monotonic() - t0
+    body = " ".join(m.get("text", "") for m in r.json()) if r.status_code == 200 else r.text
+    return r.status_code, body, took
+
+
+def user_texts(own: OwnStack, sender: str) -> list[str]:
+    r = requests.get(servers.with_token(f"{own.rasa_url}/conversations/{sender}/tracker"), timeout=30)
+    return [e.get("text") for e in r.json()["events"] if e["event"] == "user"]
+
+
+def wait_normal_answer(own: OwnStack, sender: str) -> float:
+    """Seconds until the question is answered normally again."""
+    t0 = time.monotonic()
+    wait_until(lambda: ANSWER in ask(own, sender)[1], BREAKER_COOLDOWN_S + 30, "a normal answer again",
+               interval=1.0)
+    return time.monotonic() - t0
+
+
+def assert_polite(status: int, body: str, took: float, what: str) -> None:
+    print(f"\n{what}: HTTP {status} in {took:.2f} s")
+    assert status == 200, body
+    assert body.strip() == texts.FAULT
+    assert "110" in body and "112" in body
+    assert took < LIMIT_S, f"{what}: polite reply took {took:.2f} s"
+
+
+def test_hung_action_server_gets_a_polite_reply_within_3s(own):
+    sender = f"hung-{uuid.uuid4().hex}"
+    status, body, _ = ask(own, sender)
+    assert status == 200 and ANSWER in body
+    os.killpg(own.actions_pid(), signal.SIGSTOP)
+    try:
+        first = ask(own, sender)
+        assert_polite(*first, "hung, first question")
+        second = ask(own, sender, "berapa biaya sim c")
+        assert_polite(*second, "hung, second question (circuit open)")
+    finally:
+        os.killpg(own.actions_pid(), signal.SIGCONT)
+    print(f"answers resumed after {wait_normal_answer(own, sender):.1f} s")
+    said = user_texts(own, sender)
+    assert said.count(QUESTION) >= 3 and "berapa biaya sim c" in said  # nothing lost
+    # the conversation lock was released: another message is answered at once
+    status, body, took = ask(own, sender, "syarat skck apa saja")
+    assert status == 200 and took < LIMIT_S and texts.FAULT not in body
+
+
+def test_hung_action_server_over_socketio(own):
+    import socketio
+
+    async def run() -> tuple[str, float]:
+        sio = socketio.AsyncClient(reconnection=False)
+        got: asyncio.Queue = asyncio.Queue()
+        session = uuid.uuid4().hex
+        sio.on("bot_uttered", lambda data: got.put_nowait(data))
+        sio.on("session_confirm", lambda sid: got.put_nowait({"confirm": sid}))
+        await sio.connect(own.rasa_url, socketio_path="/socket.io", transports=["websocket"])
+        try:
+            await sio.emit("session_request", {"session_id": session})
+            assert (await asyncio.wait_for(got.get(), 10)) == {"confirm": session}
+            t0 = time.monotonic()
+            await sio.emit("user_uttered", {"message": QUESTION, "session_id": session})
+            data = await asyncio.wait_for(got.get(), 10)
+            return data.get("text", ""), time.monotonic() - t0
+        finally:
+            await sio.disconnect()
+
+    os.killpg(own.actions_pid(), signal.SIGSTOP)
+    try:
+        text, took = asyncio.run(run())
+    finally:
+        os.killpg(own.actions_pid(), signal.SIGCONT)
+    print(f"\nsocket.io, hung: bot_uttered in {took:.2f} s")
+    assert text == texts.FAULT and took < LIMIT_S
+    wait_normal_answer(own, f"sio-after-{uuid.uuid4().hex}")
+
+
+def test_killed_action_server_gets_a_polite_reply_and_recovers(own):
+    sender = f"down-{uuid.uuid4().hex}"
+    assert ANSWER in ask(own, sender)[1]
+    os.killpg(own.actions_pid(), signal.SIGKILL)
+    wait_until(lambda: own.actions[-1].procs[-1][1].poll() is not None, 10, "action server gone")
+    for what in ("down, first question", "down, second question"):
+        assert_polite(*ask(own, sender), what)
+    own.start_actions()  # back on the same port
+    print(f"answers resumed {wait_normal_answer(own, sender):.1f} s after the restart")
+    assert user_texts(own, sender).count(QUESTION) >= 4
