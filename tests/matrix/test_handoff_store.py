@@ -1,4 +1,4 @@
-"""The handoff ticket store and service hours (no servers): one active ticket per citizen,
+"""The handoff ticket store, service hours and API scope (no servers): one active ticket per citizen,
 idempotent messages, the status machine, and the hours format of config/polres.yml `handoff:`."""
 from __future__ import annotations
 
@@ -65,3 +65,49 @@ def test_service_hours(tmp_path, monkeypatch):
         hours.parse("kadang-kadang buka")
     cfg.write_text("nama: Polres Batang\n")
     assert hours.is_open() and hours.timeout_s() == 300  # not configured: not limited, 5 minutes
+
+
+@pytest.mark.asyncio(loop_scope="function")
+async def test_chat_token_may_ask_and_relay_but_not_read_tickets(tmp_path):
+    """The action server's narrow chat token (docs/privacy.md) may open a handoff and relay a
+    citizen's message; listing or reading tickets (transcripts) needs the full token."""
+    import aiohttp
+    from aiohttp import web
+
+    from devtools.net import free_port
+    from handoff.api import add_routes
+    from matrix_bridge.config import Config
+    from matrix_bridge.handoff import HandoffService
+    from reports.api import make_app
+    from reports.store import open_store
+
+    full, chat = "full-token-0123456789abcdef", "chat-token-0123456789abcdef"
+    reports = open_store(f"sqlite:///{tmp_path / 'reports.db'}")
+    svc = HandoffService(Config(state_dir=tmp_path), bot=None, state=None)
+    app = make_app(reports, full, background=False, chat_token=chat)
+    add_routes(app, svc)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    url = f"http://127.0.0.1:{port}/v1/handoff"
+    try:
+        async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {chat}"}) as s:
+            async with s.post(url + "/pesan", json={"kanal": "web", "warga": "sess-9", "teks": "halo"}) as r:
+                assert r.status == 200 and await r.json() == {"aktif": False}
+            async with s.post(url, json={"kanal": "faks", "warga": "sess-9"}) as r:
+                assert r.status == 400  # reached the handler: allowed for the chat token
+            for path in ("", "/H-00001"):
+                async with s.get(url + path) as r:
+                    assert r.status == 403, path
+        async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {full}"}) as s:
+            async with s.get(url) as r:
+                assert r.status == 200 and (await r.json())["tiket"] == []
+        async with aiohttp.ClientSession() as s:
+            async with s.post(url + "/pesan", json={"kanal": "web", "warga": "x", "teks": "y"}) as r:
+                assert r.status == 401
+    finally:
+        await runner.cleanup()
+        await svc.close()
+        svc.store.close()
+        reports.close()
