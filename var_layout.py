@@ -21,6 +21,7 @@ RASA_API_TOKEN = RASA_DIR / "api.token"        # Rasa HTTP API token; RASA_TOKEN
 
 SYNAPSE_DIR = VAR / "synapse"                  # homeserver config, signing keys, database
 BRIDGE_DIR = VAR / "bridge"                    # bridge.db and provision.json (operator account)
+HANDOFF_DB = BRIDGE_DIR / "handoff.db"         # human handoff tickets + transcripts (handoff/store.py)
 
 REPORTS_DB = VAR / "reports.db"
 REPORTS_OUTBOX = VAR / "reports-outbox.jsonl"  # reports queued while the report API was down

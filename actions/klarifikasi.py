@@ -5,6 +5,8 @@ Two stages (never a refusal, never a guessed answer):
    from the NLU ranking of the message (blokir_* and nlu_fallback are never offered).
 2. If the previous bot turn was already a clarification, show the main menu and the
    emergency number instead of guessing again.
+3. After two clarifications in a row failed (a third unclear message), offer a live officer
+   (button "Bicara dengan Petugas" -> layanan_handoff -> actions/handoff.py) with the menu.
 """
 from __future__ import annotations
 
@@ -22,7 +24,8 @@ logger = logging.getLogger(__name__)
 MENU = ["sim_syarat_baru", "skck_syarat", "pasal_cari", "lapor_kejadian"]
 # Not worth a button even if ranked (greetings, bare class answers).
 NOT_OFFERED = {"nlu_fallback", "sapaan_halo", "sapaan_terima_kasih", "sapaan_pamit",
-               "sim_pilih_jenis"}
+               "sim_pilih_jenis", "layanan_handoff"}
+HANDOFF = "layanan_handoff"  # offered after two failed clarifications in a row
 
 
 def titles() -> Dict[Text, Text]:
@@ -58,22 +61,30 @@ def buttons(intents: List[Text]) -> List[Dict[Text, Text]]:
     return [{"title": offered[i], "payload": f"/{i}"} for i in intents]
 
 
-def klarifikasi_sebelumnya(tracker: Tracker) -> bool:
-    """True if the bot's last action before this user turn was action_klarifikasi."""
-    seen_user = False
+def klarifikasi_berturut(tracker: Tracker) -> int:
+    """How many user turns in a row, just before this one, the bot answered with
+    action_klarifikasi (0: the previous answer was something else)."""
+    count, seen_user, answered = 0, False, False
     for event in reversed(tracker.events or []):
         etype = event.get("event")
         if etype == "user":
-            if seen_user:
-                return False
-            seen_user = True
+            if seen_user and not answered:
+                return count
+            seen_user, answered = True, False
             continue
-        if seen_user and etype == "action":
+        if seen_user and etype == "action" and not answered:
             name = event.get("name")
             if name in ("action_listen", None):
                 continue
-            return name == "action_klarifikasi"
-    return False
+            if name != "action_klarifikasi":
+                return count
+            count, answered = count + 1, True
+    return count
+
+
+def klarifikasi_sebelumnya(tracker: Tracker) -> bool:
+    """True if the bot's last action before this user turn was action_klarifikasi."""
+    return klarifikasi_berturut(tracker) > 0
 
 
 class ActionKlarifikasi(Action):
@@ -84,7 +95,16 @@ class ActionKlarifikasi(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
         try:
-            if klarifikasi_sebelumnya(tracker):
+            berturut = klarifikasi_berturut(tracker)
+            if berturut >= 2:
+                dispatcher.utter_message(
+                    text="Mohon maaf, saya masih belum bisa memahami maksud Anda. Bila mau, saya "
+                    "sambungkan Anda dengan petugas Polres Batang: pilih \"Bicara dengan Petugas\". "
+                    "Atau pilih salah satu topik di bawah ini. Dalam keadaan darurat, segera hubungi 110.",
+                    buttons=[{"title": titles()[HANDOFF], "payload": f"/{HANDOFF}"}] + buttons(MENU),
+                )
+                return []
+            if berturut == 1:
                 dispatcher.utter_message(
                     text="Mohon maaf, saya masih belum memahami maksud Anda. Silakan pilih salah "
                     "satu topik di bawah ini, atau tulis pertanyaan dengan kata lain. Dalam "

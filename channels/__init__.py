@@ -4,3 +4,9 @@ input, limit message length, refuse injected intents, run the interceptors of ch
 turn action-server faults into a polite reply. Imported only by the Rasa server (Rasa venv);
 channels.hooks, channels.limits, channels.texts and channels.guard do not need Rasa.
 See docs/channels.md."""
+
+# Human handoff (issue 15): its interceptor and push route register with channels.hooks here, so
+# they are in place before Rasa builds the channels' blueprints (handoff/web_gateway.py).
+from handoff import web_gateway as _handoff_web  # noqa: E402
+
+_handoff_web.register()

@@ -6,6 +6,9 @@ COPY deploy /app/deploy
 COPY nlu_components /app/nlu_components
 COPY privacy /app/privacy
 COPY rasa_stores /app/rasa_stores
+COPY handoff /app/handoff
+COPY reports /app/reports
+COPY var_layout.py /app/var_layout.py
 COPY config /app/config
 ENV PYTHONPATH=/app
 USER 1001

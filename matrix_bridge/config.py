@@ -48,6 +48,10 @@ class Config:
     lapor_intent_threshold: float = 0.6
     outbox_interval_s: float = 2.0
     sync_timeout_ms: int = 30000
+    # Human handoff (matrix_bridge/handoff.py): where operator messages for web citizens are pushed
+    # (the web chat gateway's route on Rasa; default <rasa_url>/webhooks/socketio/handoff/push)
+    handoff_push_url: str | None = None
+    handoff_interval_s: float = 1.0
 
     @property
     def bot_user_id(self) -> str:
@@ -64,6 +68,10 @@ class Config:
         return Path(self.state_dir) / "bridge.db"
 
     @property
+    def handoff_db_path(self) -> Path:
+        return Path(self.state_dir) / var_layout.HANDOFF_DB.name
+
+    @property
     def provision_path(self) -> Path:
         return Path(self.state_dir) / "provision.json"
 
@@ -78,6 +86,7 @@ _ENV = {
     "REPORTS_PORT": ("reports_port", int),
     "REPORTS_TOKEN": ("reports_token", str),
     "KAMTIBMAS_TZ": ("timezone", str),
+    "HANDOFF_PUSH_URL": ("handoff_push_url", str),
 }
 
 

@@ -48,6 +48,7 @@ class Deps:
     delivery: "StatusDelivery"      # wake() after a report or a status change
     question_limiter: FloodLimiter
     report_limiter: FloodLimiter
+    handoff: Any = None             # matrix_bridge.handoff.HandoffService (human handoff)
 
 
 @dataclass

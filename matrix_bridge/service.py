@@ -14,6 +14,7 @@ from .bulletins import BulletinService
 from .config import Config
 from .context import Ctx, Deps, FloodLimiter
 from .handlers import dispatch
+from .handoff import HandoffService
 from .rasa_client import RasaClient
 from .state import BridgeState
 from .status_delivery import StatusDelivery
@@ -35,10 +36,12 @@ class BridgeService:
         self.rasa = RasaClient(cfg.rasa_url, cfg.rasa_timeout_s)
         self.delivery = StatusDelivery(self.bot, store, cfg.outbox_interval_s)
         self.bulletins = BulletinService(cfg, self.bot, self.state, clock=clock)
+        self.handoff = HandoffService(cfg, self.bot, self.state, interval_s=cfg.handoff_interval_s)
         self.deps = Deps(cfg=cfg, matrix=self.bot, store=store, state=self.state, rasa=self.rasa,
                          bulletins=self.bulletins, delivery=self.delivery,
                          question_limiter=FloodLimiter(cfg.flood_questions, cfg.flood_window_s),
-                         report_limiter=FloodLimiter(cfg.flood_reports, cfg.flood_report_window_s))
+                         report_limiter=FloodLimiter(cfg.flood_reports, cfg.flood_report_window_s),
+                         handoff=self.handoff)
         self.use_scheduler = scheduler
         self.runner: web.AppRunner | None = None
         self.sync_task: asyncio.Task | None = None
@@ -66,12 +69,15 @@ class BridgeService:
             app = make_app(self.store, token, on_created=self.delivery.wake,
                            on_status=self.delivery.wake, rasa_url=self.cfg.rasa_url,
                            chat_token=rconf.load_chat_token(create=default))
+            from handoff.api import add_routes
+            add_routes(app, self.handoff)  # /v1/handoff: same loopback listener and middleware
             self.runner = web.AppRunner(app)
             await self.runner.setup()
             await web.TCPSite(self.runner, self.cfg.reports_host, self.cfg.reports_port).start()
             log.info("report API on http://%s:%s", self.cfg.reports_host, self.cfg.reports_port)
         self._tasks.append(asyncio.create_task(self.delivery.run()))
         self._tasks.append(asyncio.create_task(self._upkeep()))
+        self._tasks.append(asyncio.create_task(self.handoff.run()))
         if self.use_scheduler:
             self.bulletins.start_scheduler()
         self.sync_task = asyncio.create_task(self.bot.run())
@@ -116,6 +122,8 @@ class BridgeService:
             await self.runner.cleanup()
         await self.bot.close()
         await self.rasa.close()
+        await self.handoff.close()
+        self.handoff.store.close()
 
     async def __aenter__(self):
         await self.start()

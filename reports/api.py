@@ -100,7 +100,10 @@ def make_app(store: ReportStore, token: str, on_created: Callback = None, on_sta
         if chat is None or not request.path.startswith("/v1/") or not hmac.compare_digest(got, chat):
             return await handler(request)
         route = request.match_info.route.resource.canonical if request.match_info.route.resource else ""
-        allowed = ((request.method, route) in (("POST", "/v1/reports"), ("POST", "/v1/reports/{id}/cek"))
+        allowed = ((request.method, route) in (("POST", "/v1/reports"), ("POST", "/v1/reports/{id}/cek"),
+                                               # human handoff (handoff/api.py): a citizen asks for
+                                               # an officer / writes while handed off
+                                               ("POST", "/v1/handoff"), ("POST", "/v1/handoff/pesan"))
                    or (request.method == "GET" and route == "/v1/reports"
                        and request.query.get("pelapor") and request.query.get("kanal")))
         if not allowed:

@@ -85,6 +85,9 @@ def chat_history(tracker: Dict[str, Any]) -> Dict[str, Any]:
                 ]
             if isinstance(data.get("image"), str):
                 slim["image"] = data["image"]
+            handoff = data.get("handoff")  # a live officer's message (handoff/web_gateway.py)
+            if isinstance(handoff, dict):
+                slim["handoff"] = {k: handoff.get(k) for k in ("id", "dari", "nama", "teks")}
             if slim:
                 item["data"] = slim
             events.append(item)

@@ -7,7 +7,7 @@ from reports.vocabulary import DARURAT
 from .. import formatting as fmt
 from ..context import Ctx
 from . import commands as cmds
-from . import lapor, operator, qa, voice
+from . import handoff, lapor, operator, qa, voice
 
 UNKNOWN = "Perintah tidak dikenal. Ketik !bantuan untuk melihat daftar perintah."
 UNKNOWN_OPERATOR = "Perintah tidak dikenal. Ketik !bantuan untuk daftar perintah operator."
@@ -32,7 +32,7 @@ async def dispatch(ctx: Ctx) -> None:
             await ctx.matrix.notice(ctx.room_id, ENCRYPTED, txn_id=ctx.txn())
         return
     if etype == "m.reaction":
-        if ctx.kind == "operator":
+        if ctx.kind == "operator" and not await handoff.reaction(ctx):
             await operator.on_reaction(ctx)
         return
     mt = ctx.msgtype
@@ -58,6 +58,7 @@ async def _operator_message(ctx: Ctx) -> None:
         return
     text = fmt.strip_mention(_text_of(ctx), *_names(ctx))
     if not text.startswith("!"):
+        await handoff.thread_message(ctx, text)
         return
     name, _, rest = text.partition(" ")
     cmd = cmds.find(name)
@@ -102,6 +103,8 @@ async def _resident_message(ctx: Ctx) -> None:
             await ctx.reply(ONLY_OPERATORS)
         else:
             await cmd.handler(ctx, text[len(name):].strip())
+        return
+    if await handoff.citizen(ctx, text, mentioned):
         return
     if conv:
         await lapor.continue_conv(ctx, conv, text)

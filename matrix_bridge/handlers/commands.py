@@ -7,7 +7,7 @@ from typing import Awaitable, Callable
 
 from reports.vocabulary import DARURAT, JENIS
 
-from . import bulletin, lapor, operator, voice
+from . import bulletin, handoff, lapor, operator, voice
 
 WARGA = "warga"        # DM and community rooms
 OPERATOR = "operator"  # the operator room, power level >= cfg.operator_level
@@ -41,8 +41,9 @@ COMMANDS: tuple[Command, ...] = (
             (("!terima LK-…", "laporan diterima"),)),
     Command("!tangani", OPERATOR, operator.status_command("ditangani"),
             (("!tangani LK-… [nama petugas]", "laporan sedang ditangani"),)),
-    Command("!selesai", OPERATOR, operator.status_command("selesai"),
-            (("!selesai LK-…", "laporan selesai"),)),
+    Command("!selesai", OPERATOR, handoff.selesai, (
+        ("!selesai LK-…", "laporan selesai"),
+        ("!selesai (di utas permintaan petugas)", "akhiri percakapan dengan warga; warga kembali ke bot"))),
     Command("!tolak", OPERATOR, operator.status_command("ditolak"), (
         ("!tolak LK-… alasan", "laporan ditolak (alasan wajib)"),
         ("Reaksi pada kartu laporan", "✅ diterima, 👮 ditangani, 🏁 selesai"))),
@@ -51,6 +52,14 @@ COMMANDS: tuple[Command, ...] = (
         ("!siaran pagi|siang|malam <teks>", "atur teks siaran rutin (06.00, 12.00, 18.00 WIB)"),
         ("!siaran lihat", "lihat teks siaran rutin"),
         ("!siaran sekarang <teks> [#ruang …]", "kirim siaran segera"))),
+    Command("!ambil", OPERATOR, handoff.ambil, (
+        ("!ambil (di utas permintaan petugas)", "ambil permintaan warga untuk bicara dengan petugas "
+                                                "(atau beri reaksi pada pesan permintaannya); setiap "
+                                                "pesan Anda di utas itu tanpa \"!\" sampai ke warga"),)),
+    Command("!kembalikan", OPERATOR, handoff.kembalikan, (
+        ("!kembalikan (di utas permintaan petugas)", "sama dengan !selesai: warga kembali ke bot"),)),
+    Command("!handoff", OPERATOR, handoff.daftar, (
+        ("!handoff", "daftar permintaan bicara dengan petugas yang masih terbuka"),)),
     Command("!jawab", OPERATOR, voice.jawab_command, (
         ("!jawab #ruang", "pesan suara Anda berikutnya dikirim ke ruang itu (atau balas pesan suara "
                           "yang diteruskan dengan pesan suara)"),)),

@@ -8,6 +8,7 @@ from reports.vocabulary import DARURAT
 from .. import formatting as fmt
 from ..context import Ctx
 from ..rasa_client import RasaUnavailable
+from . import handoff
 
 log = logging.getLogger("matrix_bridge.qa")
 
@@ -16,6 +17,7 @@ async def ask(ctx: Ctx, text: str) -> None:
     if not ctx.deps.question_limiter.allow(ctx.sender):
         await ctx.reply("Mohon maaf, pesan Anda terlalu cepat. Tunggu sebentar lalu coba lagi ya. " + DARURAT)
         return
+    handoff.remember_room(ctx)
     try:
         messages = await ctx.deps.rasa.webhook(ctx.sender, text)
     except RasaUnavailable as e:

@@ -161,12 +161,13 @@ def test_rasa_uses_redis_tracker_and_lock_store():
 # Which code each service runs (its image's Dockerfile COPY lines plus mounted code), and what reads
 # the variables of third-party images: their config files (`${VAR}`, Caddy's `{$VAR}`) or the image
 # itself (documented, listed here with the reason).
-SERVICE_CODE = {"actions": ["actions", "reports", "knowledge", "privacy"],
-                "kamtibmas": ["matrix_bridge", "reports", "knowledge", "privacy"],
+SERVICE_CODE = {"actions": ["actions", "reports", "knowledge", "privacy", "handoff"],
+                "kamtibmas": ["matrix_bridge", "reports", "knowledge", "privacy", "handoff"],
                 "dashboard": ["dashboard", "reports", "privacy"],
                 "webchat": ["webchat", "privacy"]}
 SERVICE_CONFIG = {"rasa": ["deploy/endpoints.docker.yml"], "edge": ["deploy/caddy"]}
-SERVICE_CODE["rasa"] = ["privacy", "rasa_stores"]  # the tracker store class in deploy/endpoints.docker.yml
+SERVICE_CODE["rasa"] = ["privacy", "rasa_stores",  # the tracker store class named in deploy/endpoints.docker.yml
+                        "handoff", "reports"]  # the handoff gateway registered by channels/
 READ_BY_IMAGE = {
     "rasa": {"SANIC_WORKERS": "Sanic, Rasa's web server"},
     "actions": {"SANIC_KEEP_ALIVE_TIMEOUT": "Sanic, rasa-sdk's web server"},

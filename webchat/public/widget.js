@@ -143,7 +143,8 @@
     var pendingIds = {};
     outbox().forEach(function (o) { pendingIds[o.id] = 1; });
     history.forEach(function (h) {
-      renderMessage({ from: h.from, text: h.text, image: h.image, id: h.id, pending: h.id && pendingIds[h.id] });
+      var row = renderMessage({ from: h.from, text: h.text, image: h.image, id: h.id, pending: h.id && pendingIds[h.id] });
+      if (h.petugas && window.ChatPetugas) window.ChatPetugas.decorate(row, h);
     });
     var lastItem = history[history.length - 1];
     if (!history.length && config && config.suggestions) renderQuickReplies(config.suggestions);
@@ -194,6 +195,16 @@
   function onBotMessage(data) {
     if (data && data.minta_lokasi === true) {   // report form asks for the location: lokasi.js
       if (window.ChatLokasi) window.ChatLokasi.offer({ log: els.log, input: els.input, send: send, scrollDown: scrollDown });
+      return;
+    }
+    if (data && data.handoff) {   // a live officer's message or a handoff notice: petugas.js
+      var h = window.ChatPetugas ? window.ChatPetugas.item(data.handoff) : null;
+      if (!h) return;
+      history.push(h);
+      saveHistory();
+      clearQuickReplies();
+      window.ChatPetugas.decorate(renderMessage(h), h);
+      scrollDown();
       return;
     }
     var m = normalizeBot(data);
@@ -276,6 +287,8 @@
         var md = ev.metadata || {};
         var text = typeof md.display_text === "string" ? md.display_text : ev.text;
         if (text) items.push({ from: "user", text: text, id: md.client_msg_id });
+      } else if (ev.event === "bot" && ev.data && ev.data.handoff && window.ChatPetugas) {
+        items.push(window.ChatPetugas.restored(ev.data.handoff));   // an officer's message: petugas.js
       } else if (ev.event === "bot") {
         var m = normalizeBot({
           text: ev.text,
