@@ -35,9 +35,27 @@ MAX_BUTTONS = 6
 PENALTY_RE = re.compile(r"hukum|penjara|pidana|ancam|kunjara|bui|dibui|tahanan", re.IGNORECASE)
 
 
+# Added when the options of a "which one?" question would all lead into one topic: the user may
+# mean another service altogether, so the buttons always span at least two topics.
+OTHER_TOPICS = ["sim_syarat_baru", "skck_syarat", "layanan_tilang", "layanan_laporan_polisi", "pasal_cari"]
+
+
 def _buttons(intents: List[Text]) -> List[Dict[Text, Text]]:
     t = table()
-    return [{"title": t.judul(i), "payload": f"/{i}"} for i in intents[:MAX_BUTTONS] if t.judul(i)]
+    intents = [i for i in intents if t.judul(i)][:MAX_BUTTONS]
+    topics = {t.row(i).get("topik") for i in intents}
+    for extra in OTHER_TOPICS:
+        if len(topics) >= 2 or len(intents) >= MAX_BUTTONS:
+            break
+        if extra not in intents and t.row(extra).get("topik") not in topics:
+            intents.append(extra)
+            topics.add(t.row(extra).get("topik"))
+    return [{"title": t.judul(i), "payload": f"/{i}"} for i in intents]
+
+
+def topic_buttons(intents: List[Text]) -> List[Dict[Text, Text]]:
+    """Buttons for a "which topic?" question (at least two topics)."""
+    return _buttons(intents)
 
 
 def ask_topic(dispatcher, atribut: Optional[Text]) -> List[Dict[Text, Any]]:
@@ -205,7 +223,7 @@ def answer_intent(dispatcher, tracker, kb, intent: Text, text: Text,
     if aksi == "action_jawab_sim_biaya":
         return sim.answer_fee(dispatcher, tracker, kb)
     if aksi == "action_info_lokal":
-        return lokal.answer_local(dispatcher, kb, intent)
+        return lokal.answer_local(dispatcher, kb, intent, text)
     if aksi == "action_kontak_polres":
         return lokal.answer_contact(dispatcher, kb)
     return answers.answer_topic(dispatcher, kb, intent, text, atribut)
@@ -226,8 +244,16 @@ class ActionLanjut(KnowledgeAction):
         record = current_record(kb, tracker) if tracker.get_slot("topik") == "pasal" else None
 
         if intent == "sim_pilih_jenis":
-            atribut = tracker.get_slot("atribut") if subjek == "sim" else None
+            atribut = tracker.get_slot("atribut")
+            if subjek != "sim" and not table().follow_up("sim", atribut or ""):
+                atribut = None  # e.g. after a pasal: SIM fees
             return sim.answer_for_class(dispatcher, tracker, kb, atribut)
+
+        from actions.lanjut_subjek import switch_instead
+
+        events = switch_instead(dispatcher, tracker, kb, text)  # "nek SKCK piye?"
+        if events is not None:
+            return events
 
         # the message names a SIM class: the attribute for that class
         if row.get("atribut") and (subjek in (None, "sim")) and sim.class_in_message(kb, tracker):
@@ -240,7 +266,7 @@ class ActionLanjut(KnowledgeAction):
                     dispatcher.utter_message(
                         text="Pasal atau perbuatan apa yang Anda maksud? Sebutkan nomor pasalnya "
                         "(misalnya \"pasal 362\") atau perbuatannya (misalnya \"pencurian\").",
-                        buttons=_buttons(["pasal_kuhp_baru", "pasal_cari"]))
+                        buttons=_buttons(["pasal_cari", "pasal_kuhp_baru", "layanan_tilang"]))
                     return []
                 record = offence
             return kuhp_follow_up(dispatcher, kb, record, row["kuhp"])
@@ -261,7 +287,7 @@ class ActionLanjut(KnowledgeAction):
             dispatcher.utter_message(
                 text="Maaf, perbuatan atau pasal apa yang Anda maksud? Sebutkan perbuatannya, "
                 "misalnya \"hukuman penganiayaan\", lalu tanyakan keadaannya.",
-                buttons=_buttons(["pasal_cari", "pasal_kuhp_baru"]))
+                buttons=_buttons(["pasal_cari", "pasal_kuhp_baru", "layanan_tilang"]))
             return []
 
         atribut = row.get("atribut")
@@ -269,7 +295,7 @@ class ActionLanjut(KnowledgeAction):
             dispatcher.utter_message(
                 text="Hukuman untuk perbuatan apa yang Anda maksud? Sebutkan perbuatannya, "
                 "misalnya \"hukuman pencurian\" atau \"pasal penipuan online\".",
-                buttons=_buttons(["pasal_cari", "pasal_kuhp_baru"]))
+                buttons=_buttons(["pasal_cari", "pasal_kuhp_baru", "layanan_tilang"]))
             return []
         if not subjek:
             return ask_topic(dispatcher, atribut)

@@ -23,6 +23,11 @@ class ActionJawabTopik(KnowledgeAction):
             events = pasal_follow_up_instead(dispatcher, tracker, kb, text)
             if events is not None:
                 return events
+        from actions.lanjut_subjek import switch_instead
+
+        events = switch_instead(dispatcher, tracker, kb, text)  # "kalau SKCK?": same attribute
+        if events is not None:
+            return events
         return answer_topic(dispatcher, kb, intent, text)
 
 
