@@ -10,6 +10,7 @@ lanjut.py build on it.
 """
 from __future__ import annotations
 
+import re
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk.events import SlotSet
@@ -29,6 +30,10 @@ MENU_BUTTONS = [
 
 # Entries about the law get the general-information disclaimer.
 LEGAL_PREFIX = "pasal."
+
+# The message asks for a fee although its intent is another SIM intent.
+BIAYA_RE = re.compile(r"\b(biaya\w*|bayar\w*|byr|tarif\w*|ongkos\w*|harga\w*|regane|pnbp|duit)\b",
+                      re.IGNORECASE)
 
 MISSING = ("Mohon maaf, informasi tentang hal itu belum tersedia di data kami. "
            "Silakan tanyakan langsung ke kantor polisi terdekat. "
@@ -78,7 +83,8 @@ def compose(kb, intent: Text, text: Text, kelas: Optional[Text] = None) -> Optio
     row = table().row(intent)
     if lead is None and row.get("topik") == "sim":
         kelas = kelas or kb.resolve_sim_class(text)
-        sentence = class_fact(kb, row.get("atribut"), kelas) if kelas else None
+        atribut = "biaya" if kelas and BIAYA_RE.search(text or "") else row.get("atribut")
+        sentence = class_fact(kb, atribut, kelas, row.get("layanan")) if kelas else None
         lead = (None, sentence) if sentence else None
     if lead:
         body = f"{lead[1]}\n\n{body}"
@@ -106,11 +112,16 @@ def answer_topic(dispatcher, kb, intent: Text, text: Text, atribut: Optional[Tex
     return events
 
 
-def class_fact(kb, atribut: Optional[Text], kelas: Text) -> Optional[Text]:
+def class_fact(kb, atribut: Optional[Text], kelas: Text, layanan: Optional[Text] = None) -> Optional[Text]:
     """One sentence about `atribut` for one class, from the class table (knowledge/data/sim.yml)."""
+    from knowledge import format as kf
+
     cls = kb.sim_class(kelas)
     if cls is None:
         return None
+    if atribut == "biaya":  # "sim d perpanjang bayar berapa" asked under sim_perpanjang
+        fee = kb.sim_fee(kelas, layanan) if layanan else None
+        return kf.format_fee(fee) if fee else None
     if atribut == "usia" and cls.get("usia_min"):
         return f"Usia minimal untuk SIM {kelas} adalah {cls['usia_min']} tahun (Perpol 5/2021 Pasal 8)."
     if atribut == "online":

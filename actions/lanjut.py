@@ -117,7 +117,12 @@ def kuhp_follow_up(dispatcher, kb, record, target: Text) -> List[Dict[Text, Any]
             lead += (" KUHP lama tidak berlaku lagi sejak 2 Januari 2026; untuk perbuatan sebelum "
                      "tanggal itu dipakai aturan yang paling meringankan pelaku.")
     else:
+        from actions.pasal_lead import lead as pasal_lead
+
         lead = f"Data kami tidak memuat padanan {record['judul'].lower()} di {uu}."
+        now = pasal_lead(kb, record, "")
+        if now:
+            lead = f"{now} {lead}"
     return say_pasal(dispatcher, record, lead, target if codes else default_kuhp(record))
 
 
@@ -268,6 +273,12 @@ class ActionLanjut(KnowledgeAction):
                         "(misalnya \"pasal 362\") atau perbuatannya (misalnya \"pencurian\").",
                         buttons=_buttons(["pasal_cari", "pasal_kuhp_baru", "layanan_tilang"]))
                     return []
+                if not re.search(r"kuhp|\bbaru\b|\blama\b|anyar|lawas|lami|enggal", text, re.I):
+                    # "gratifikasi pasal berapa?": a direct question, not "and in the other code?"
+                    from actions.pasal_lead import lead as pasal_lead
+
+                    return say_pasal(dispatcher, offence, pasal_lead(kb, offence, text),
+                                     default_kuhp(offence))
                 record = offence
             return kuhp_follow_up(dispatcher, kb, record, row["kuhp"])
 
