@@ -259,6 +259,10 @@ class ActionLanjut(KnowledgeAction):
         events = switch_instead(dispatcher, tracker, kb, text)  # "nek SKCK piye?"
         if events is not None:
             return events
+        if row.get("ganti_subjek"):
+            from actions.lanjut_subjek import subject_overview
+
+            return subject_overview(dispatcher, tracker, kb, text)
 
         # the message names a SIM class: the attribute for that class
         if row.get("atribut") and (subjek in (None, "sim")) and sim.class_in_message(kb, tracker):

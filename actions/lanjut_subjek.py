@@ -69,3 +69,17 @@ def switch_instead(dispatcher, tracker, kb, text: Text) -> Optional[List[Dict[Te
     if target is None:
         return None
     return answer_intent(dispatcher, tracker, kb, target, text, atribut)
+
+
+def subject_overview(dispatcher, tracker, kb, text: Text) -> List[Dict[Text, Any]]:
+    """"kalau SKCK?" with no attribute to carry over: the service's main answer (its first intent
+    in the table), or, when no service is recognised, the question which topic is meant."""
+    from actions.intents import table
+    from actions.lanjut import answer_intent, ask_topic
+
+    subjek = bare_subject(text) or next(
+        (s for s, pattern in SUBJECT_WORDS if re.search(pattern, text or "", re.IGNORECASE)), None)
+    options = table().for_subject(subjek) if subjek else []
+    if not options:
+        return ask_topic(dispatcher, tracker.get_slot("atribut"))
+    return answer_intent(dispatcher, tracker, kb, options[0], text)

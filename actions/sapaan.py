@@ -18,6 +18,7 @@ GOODBYE_RE = re.compile(
     r"\bbye+\b|bubye|good\s*bye|see\s+you|selamat\s+tinggal|"
     r"\b(dah|udah|sudah|sdh|wis|uwis|wes|sampun)\s+(dulu|dl|disik|dhisik|riyin|rumiyin|ya|yo|nggih|cukup|ah)\b|"
     r"\bcukup\s+(sekian|itu|segitu|dulu)|\bsekian\b|\bitu\s+(aja|saja)\b|\bpermisi\s+(dulu|ya)\b|"
+    r"matur\s+(nuwun|suwun)|\bsuwun\b|makasi+h?|terima\s*kasih|trima\s*kasih|\bthanks?\b|\bth?x\b|\btq\b|"
     r"\boff\s+dulu\b|\btutup\s+(dulu|chat)\b|\bnuwun\s+sewu\s+rumiyin\b|\bassalamu.?alaikum\b.*(pamit|dulu)",
     re.IGNORECASE)
 
