@@ -13,6 +13,7 @@ from typing import Any, Dict, List, Optional, Text
 
 from actions import pasal_lead
 from actions.common import KnowledgeAction, entity, latest_text
+from actions.normal import variants
 
 # "pasal 362", "psl 27A", "pasal 310 ayat 2", "pasal 44(1)"
 NOMOR_RE = re.compile(
@@ -111,7 +112,7 @@ class ActionJawabPasal(KnowledgeAction):
         if events is not None and not NOMOR_RE.search(text):
             return events
         # a general law question (fine categories, delik aduan, KUHAP ...): its entry
-        if table().refinement("pasal_cari", text) and not NOMOR_RE.search(text):
+        if any(table().refinement("pasal_cari", v) for v in variants(text)) and not NOMOR_RE.search(text):
             return answer_topic(dispatcher, kb, "pasal_cari", text) or []
         nomor = nomor_from_tracker(tracker)
         uu = uu_from_tracker(kb, tracker)
@@ -166,6 +167,9 @@ class ActionJawabPasal(KnowledgeAction):
                 dispatcher.utter_message(text=f"{text}\n\n{kf.DISCLAIMER}")
                 return []
             best = results[0][0]
+            named = lanjut.named_offence(kb, text)
+            if named is not None and named["id"] != best["id"] and results[0][1] < 95:
+                best = named  # the offence the message names word for word ("kdrt sampai ...")
             # a condition named in the question ("... sampai korbannya meninggal"): its rule leads
             cond = pasal_lead.condition_lead(kb, best, text)
             if cond is not None:
@@ -174,7 +178,7 @@ class ActionJawabPasal(KnowledgeAction):
                 first = pasal_lead.lead(kb, best, text)
             kuhp = lanjut.default_kuhp(best)
             parts = [first, without_disclaimer(kf.format_pasal(best), kf.DISCLAIMER)]
-            related = [short_ref(r) for r, _ in results[1:]]
+            related = [short_ref(r) for r, _ in results if r["id"] != best["id"]][:MAX_RELATED]
             if related:
                 parts.append("Pasal lain yang mungkin terkait: " + "; ".join(related) + ".")
         parts.append(kf.DISCLAIMER)

@@ -43,8 +43,33 @@ def _refs(record: Dict[Text, Any], text: Text) -> Tuple[Text, Optional[Dict[Text
             return f"{_ref(lama[0])} (sekarang {_ref(baru[0])})", baru[0]
         return f"{_ref(baru[0])} (dulu {_ref(lama[0])})", baru[0]
     main = baru or other or lama
+    picked = _by_condition(main, text)
+    if picked is not None:  # "KDRT sampai korban meninggal": the sub-article for that case
+        return _ref(picked), picked
     refs = ", ".join(_ref(k) for k in main[:2])
     return refs, main[0]
+
+
+# A condition named in the question and the words the sub-article's penalty uses for it.
+CONDITION_WORDS = (
+    (re.compile(r"meninggal|\bmati\b|tewas|wafat|nyawa|\bseda\b|tilar\s+donya", re.I),
+     re.compile(r"meninggal|kematian|mati", re.I)),
+    (re.compile(r"luka\s+berat|parah|cacat|patah|koma|lumpuh", re.I), re.compile(r"luka\s+berat", re.I)),
+    (re.compile(r"luka\s+ringan|lecet|memar", re.I), re.compile(r"luka\s+ringan", re.I)),
+    (re.compile(r"jatuh\s+sakit|sakit", re.I), re.compile(r"sakit", re.I)),
+    (re.compile(r"rusak|kendaraan|barang", re.I), re.compile(r"rusak", re.I)),
+)
+
+
+def _by_condition(codes: List[Dict[Text, Any]], text: Text) -> Optional[Dict[Text, Any]]:
+    if len(codes) < 2:
+        return None
+    for asked, said in CONDITION_WORDS:
+        if asked.search(text or ""):
+            hits = [k for k in codes if said.search(k.get("ancaman") or "")]
+            if len(hits) == 1:
+                return hits[0]
+    return None
 
 
 def _penalty(kb, kode: Dict[Text, Any], text: Text) -> Text:
