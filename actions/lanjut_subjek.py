@@ -27,7 +27,7 @@ SUBJECT_WORDS = [
 FILLER = (
     r"kalau|kalo|klo|klu|kl|kalok|lha|lah|la|nek|yen|menawi|manawi|misal\w*|terus|trus|trs|lalu|"
     r"bagaimana|gimana|gmn|gmna|piye|pripun|kepripun|kumaha|jika|jikalau|apabila|"
-    r"yang|yg|sing|ingkang|untuk|utk|buat|bwt|nggo|nggone|kanggo|kangge|soal|masalah|tentang|ttg|"
+    r"yang|yg|sing|ingkang|untuk|utk|buat|bwt|nggo|nggone|kanggo|kangge|soal|masalah|tentang|ttg|dengan|dgn|"
     r"punya|nya|e|ne|ipun|pun|juga|jg|uga|ugi|sama|sami|dong|donk|deh|sih|si|ya|yah|yo|ok|oke|"
     r"kak|pak|bu|mas|mbak|min|gan|bro|sis|lur|dik|nggih|njih|ya|to|tho|kok|ki|iki|niki|itu|iku|"
     r"punika|kuwi|niku|bikin|buat|membuat|gawe|damel|ngurus|urus|mengurus|ngurusi|"
