@@ -83,3 +83,44 @@ def subject_overview(dispatcher, tracker, kb, text: Text) -> List[Dict[Text, Any
     if not options:
         return ask_topic(dispatcher, tracker.get_slot("atribut"))
     return answer_intent(dispatcher, tracker, kb, options[0], text)
+
+
+# Any word that names a subject of its own: such a message is a new question, not a follow-up.
+OWN_SUBJECT_RE = re.compile(
+    r"\b(sim|skck|stnk|samsat|tilang|etle|bpjs|pasal|kuhp|uu|polres|polsek|satpas|spkt|propam|"
+    r"darurat|ktp|paspor|izin|ijin|keramaian|kehilangan|laporan|lapor)\b", re.IGNORECASE)
+MAX_FOLLOW_UP_WORDS = 6
+
+
+FOLLOW_UP_ATTRIBUTES = ("biaya", "syarat", "masa_berlaku", "online", "lokasi", "durasi", "usia")
+
+
+def foreign_target(tracker, kb, intent: Text, text: Text) -> Optional[Text]:
+    """The intent that answers `intent`'s attribute for the subject being discussed, when the
+    message is a short follow-up naming no subject of its own; else None."""
+    from actions.intents import table
+
+    subjek = tracker.get_slot("subjek")
+    row = table().row(intent)
+    atribut = row.get("atribut")
+    if not subjek or atribut not in FOLLOW_UP_ATTRIBUTES or row.get("subjek") in (None, subjek):
+        return None
+    if subjek == "pasal" or OWN_SUBJECT_RE.search(text or "") or kb.resolve_sim_class(text or ""):
+        return None
+    if len(re.findall(r"\w+", text or "")) > MAX_FOLLOW_UP_WORDS:
+        return None
+    target = table().follow_up(subjek, atribut, None, tracker.get_slot("intent_terakhir"))
+    return target if target != intent else None
+
+
+def reinterpret(dispatcher, tracker, kb, intent: Text, text: Text) -> Optional[List[Dict[Text, Any]]]:
+    """A short message that names no subject, classified as another subject's attribute
+    ("biayanya?" after an SKCK answer, taken for sim_biaya): the same attribute of the subject
+    being discussed. None when the message is a question of its own."""
+    from actions.intents import table
+    from actions.lanjut import answer_intent
+
+    target = foreign_target(tracker, kb, intent, text)
+    if target is None:
+        return None
+    return answer_intent(dispatcher, tracker, kb, target, text, table().row(intent).get("atribut"))

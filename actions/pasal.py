@@ -114,16 +114,25 @@ class ActionJawabPasal(KnowledgeAction):
         # a general law question (fine categories, delik aduan, KUHAP ...): its entry
         if any(table().refinement("pasal_cari", v) for v in variants(text)) and not NOMOR_RE.search(text):
             return answer_topic(dispatcher, kb, "pasal_cari", text) or []
+        events = lanjut.unclear_condition_instead(dispatcher, tracker, kb, text)
+        if events is not None:  # "kalau barangnya sudah dikembalikan?" about the current offence
+            return events
         nomor = nomor_from_tracker(tracker)
         uu = uu_from_tracker(kb, tracker)
         if nomor:
             records = kb.find_pasal(nomor, uu=uu) if uu else kb.find_pasal(nomor)
+            if not records and nomor.isdigit():  # "pasal 27 UU ITE": articles 27A, 27B ...
+                records = [r for r in kb.pasal_records() for k in r.get("kode") or []
+                           if re.fullmatch(rf"{nomor}[A-Za-z](\(\d+\))?", k["nomor"])
+                           and (uu is None or k["uu"] == uu)]
+                records = list({r["id"]: r for r in records}.values())
             elsewhere = kb.find_pasal(nomor) if uu and not records else []
             if elsewhere:  # e.g. "pasal 362 KUHP baru": 362 is an old-KUHP number
                 other = sorted({k["uu"] for r in elsewhere for k in r.get("kode") or []
                                 if k["nomor"].split("(")[0] == nomor.split("(")[0]})
+                first = pasal_lead.lead(kb, elsewhere[0], text)
                 parts = [f"Pasal {nomor} {uu} tidak ditemukan di data kami. Nomor itu ada di "
-                         f"{', '.join(other)}:"]
+                         f"{', '.join(other)}. {first or ''}".strip()]
                 parts += [without_disclaimer(kf.format_pasal(r), kf.DISCLAIMER) for r in elsewhere[:3]]
                 parts.append(kf.DISCLAIMER)
                 dispatcher.utter_message(text=kf.join_answers(parts))  # 110/112 line once

@@ -14,7 +14,7 @@ import re
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
@@ -209,6 +209,12 @@ class ActionJawabSimBiaya(KnowledgeAction):
         return "action_jawab_sim_biaya"
 
     def answer(self, dispatcher, tracker, domain, kb) -> List[Dict[Text, Any]]:
+        if latest_intent(tracker) == "sim_biaya":  # "biayanya?" after SKCK: the SKCK fee
+            from actions.lanjut_subjek import reinterpret
+
+            events = reinterpret(dispatcher, tracker, kb, "sim_biaya", latest_text(tracker))
+            if events is not None:
+                return events
         return answer_fee(dispatcher, tracker, kb)
 
 
@@ -219,6 +225,13 @@ class ActionAskJenisSim(KnowledgeAction):
         return "action_ask_jenis_sim"
 
     def answer(self, dispatcher, tracker, domain, kb) -> List[Dict[Text, Any]]:
+        if latest_intent(tracker) == "sim_biaya":
+            from actions.lanjut_subjek import foreign_target
+
+            if foreign_target(tracker, kb, "sim_biaya", latest_text(tracker)):
+                # a fee follow-up about another subject (SKCK ...): close the form without
+                # asking; action_jawab_sim_biaya then answers that subject's fee
+                return [ActiveLoop(None)]
         ask_class(dispatcher, kb, service_from_tracker(tracker))
         return []
 
