@@ -245,7 +245,7 @@ def answer_intent(dispatcher, tracker, kb, intent: Text, text: Text,
     if aksi == "action_jawab_sim_biaya":
         return sim.answer_fee(dispatcher, tracker, kb)
     if aksi == "action_info_lokal":
-        return lokal.answer_local(dispatcher, kb, intent, text)
+        return lokal.answer_local(dispatcher, kb, intent, text, atribut)
     if aksi == "action_kontak_polres":
         return lokal.answer_contact(dispatcher, kb)
     return answers.answer_topic(dispatcher, kb, intent, text, atribut)

@@ -100,6 +100,15 @@ def answer_follow_up(dispatcher, tracker, kb, intent: Text, text: Text) -> List[
 
         return subject_overview(dispatcher, tracker, kb, text)
 
+    # a specific fact of the answer just given ("biayanya?" after a lost SIM, "kalau telat?"
+    # after SKCK renewal, "kalau gagal?" after the SIM exam): that answer, led by the fact
+    last = tracker.get_slot("intent_terakhir")
+    if subjek and subjek != "pasal" and last and not sim.class_in_message(kb, tracker):
+        from actions.answers import fact_lead
+
+        if table().row(last).get("entry") and fact_lead(kb, last, text):
+            return answer_intent(dispatcher, tracker, kb, last, text, row.get("atribut"))
+
     # the message names a SIM class: the attribute for that class
     if row.get("atribut") and (subjek in (None, "sim")) and sim.class_in_message(kb, tracker):
         return sim.answer_for_class(dispatcher, tracker, kb, row["atribut"])

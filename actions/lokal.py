@@ -127,11 +127,14 @@ LOCAL_TOPICS = {
 }
 
 
-def answer_local(dispatcher, kb, intent: Text, text: Text = "") -> List[Dict[Text, Any]]:
+def answer_local(dispatcher, kb, intent: Text, text: Text = "",
+                 atribut: Optional[Text] = None) -> List[Dict[Text, Any]]:
     if intent not in LOCAL_TOPICS:
         intent = "sim_keliling"
     entry_id, local_part = LOCAL_TOPICS[intent]
     parts = [local_part(kb), entry_text(kb, entry_id)]
+    if atribut == "lokasi":  # "ngurusnya di mana?": where (the entry) before the schedule
+        parts.reverse()
     lead = fact_lead(kb, intent, text)
     if lead:  # a specific fact asked for ("Operasi Lilin 2025 berapa personel?") leads
         parts.insert(0, lead[1])
