@@ -80,6 +80,8 @@ def answer_follow_up(dispatcher, tracker, kb, intent: Text, text: Text) -> List[
     subjek = tracker.get_slot("subjek")
     record = current_record(kb, tracker) if tracker.get_slot("topik") == "pasal" else None
 
+    if intent == "lanjut_subjek" and sim.class_in_message(kb, tracker):
+        intent = "sim_pilih_jenis"  # "kalau SIM A?": a class, not a service
     if intent == "sim_pilih_jenis":
         atribut = tracker.get_slot("atribut")
         if subjek != "sim" and not table().follow_up("sim", atribut or ""):
