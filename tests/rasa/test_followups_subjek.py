@@ -104,7 +104,7 @@ def lead_of(reply: str) -> str:
 @pytest.mark.parametrize("opening,follow_up,expected,absent", [
     ("berapa biaya bikin sim c?", "kalau skck?", "Rp30.000", "golongan apa"),
     ("sim berlaku berapa tahun?", "nek skck piye?", "6 bulan", "5 tahun"),
-    ("skck bisa diurus online?", "kalau sim gimana?", "Digital Korlantas", "Presisi"),
+    ("skck bisa diurus online?", "kalau sim gimana?", "Digital Korlantas", "Super App"),
 ])
 def test_same_attribute_of_another_service(conv, opening, follow_up, expected, absent):
     say = conv()
