@@ -218,10 +218,34 @@ class ActionLanjutCek(KnowledgeAction):
     def answer(self, dispatcher, tracker, domain, kb) -> List[Dict[Text, Any]]:
         text = latest_text(tracker)
         intent = unsure_follow_up(tracker, kb, text)
-        if intent is None:
-            return []  # the rule goes on to action_klarifikasi
-        events = answer_follow_up(dispatcher, tracker, kb, intent, text)
-        return list(events or []) + [FollowupAction("action_listen")]
+        if intent is not None:
+            events = answer_follow_up(dispatcher, tracker, kb, intent, text)
+            return list(events or []) + [FollowupAction("action_listen")]
+        events = specific_question(dispatcher, tracker, domain, kb, text)
+        if events is not None:
+            return list(events) + [FollowupAction("action_listen")]
+        return []  # the rule goes on to action_klarifikasi
+
+
+def specific_question(dispatcher, tracker, domain, kb, text: Text) -> Optional[List[Dict[Text, Any]]]:
+    """An unsure message whose most likely intent is confirmed by the message itself: a
+    specific fact of that intent matches ("nomor wa propam berapa"), or it names an article or
+    an offence for pasal_cari. Never for refusals: those stay with the clarification."""
+    from actions.answers import BIAYA_RE, fact_lead
+    from actions.pasal import NOMOR_RE, ActionJawabPasal
+
+    ranking = (tracker.latest_message or {}).get("intent_ranking") or []
+    names = [r.get("name") for r in ranking if r.get("name") not in (None, "nlu_fallback")][:2]
+    for name in names:
+        if name.startswith(("blokir_", "lapor_", "sapaan_")):
+            return None
+        if name == "pasal_cari" and (NOMOR_RE.search(text) or named_offence(kb, text)):
+            return ActionJawabPasal().answer(dispatcher, tracker, domain, kb)
+        row = table().row(name)
+        class_fee = (row.get("topik") == "sim" and kb.resolve_sim_class(text) and BIAYA_RE.search(text))
+        if row.get("entry") and (fact_lead(kb, name, text) or class_fee):
+            return answer_intent(dispatcher, tracker, kb, name, text)
+    return None
 
     def _leave_sim_form(self, tracker) -> List[Dict[Text, Any]]:
         return []  # an unclear message does not end the SIM-class question
