@@ -4,7 +4,7 @@ SHELL := /bin/bash
 export PYTHON
 RASA_PY := .venv/rasa/bin/python
 
-.PHONY: help setup run test train validate eval review bench clean
+.PHONY: help setup run test train validate eval review purge bench clean
 
 help:
 	@echo "make run       set up, train if stale, start everything on 127.0.0.1 (Ctrl-C stops)"
@@ -13,6 +13,7 @@ help:
 	@echo "make validate  rasa data validate + knowledge and NLU checks (file and line)"
 	@echo "make eval      NLU report on the hold-out set, compared with the previous report"
 	@echo "make review    export low-confidence user messages for labelling"
+	@echo "make purge     delete conversations older than RETENTION_DAYS (30) and closed reports older than REPORTS_RETENTION_DAYS (365)"
 	@echo "make bench     measure latency, throughput and memory; writes out/bench/"
 	@echo "make clean     remove models, runtime state and caches (keeps venvs)"
 
@@ -40,6 +41,10 @@ eval: setup
 review:
 	@scripts/venv.sh rasa
 	@$(RASA_PY) scripts/nlu_review.py export
+
+purge:
+	@scripts/venv.sh rasa
+	@$(RASA_PY) -m scripts.purge
 
 bench: setup
 	@scripts/train.sh

@@ -23,6 +23,7 @@ BRIDGE_DIR = VAR / "bridge"                    # bridge.db and provision.json (o
 REPORTS_DB = VAR / "reports.db"
 REPORTS_OUTBOX = VAR / "reports-outbox.jsonl"  # reports queued while the report API was down
 REPORTS_TOKEN = VAR / "reports.token"          # bearer token of the report API
+REPORTS_CHAT_TOKEN = VAR / "reports-chat.token"  # the action server's narrower token (docs/privacy.md)
 
 
 def relative(path: Path) -> str:

@@ -41,6 +41,12 @@ TERCATAT = (
     "Jika darurat, segera telepon 110 atau 112.\n"
     "Simpan nomor ini untuk menanyakan perkembangannya, misalnya: \"status laporan {id}\"."
 )
+# The secret code (reports/access.py): the only way to check the status from another conversation.
+KODE_RAHASIA = (
+    "\nKode rahasia laporan: {kode}. Catat dan jangan bagikan kode ini. Dari percakapan atau "
+    "perangkat lain, status hanya bisa dicek dengan nomor dan kode ini, misalnya: "
+    "\"status {id} kode {kode}\"."
+)
 ANTRE = (
     "Mohon maaf, layanan laporan sedang mengalami gangguan. Laporan Anda sudah kami simpan dan akan "
     "diteruskan ke petugas secara otomatis begitu layanan pulih; nomor laporan akan kami kirimkan "
@@ -292,7 +298,10 @@ class ActionLaporKirim(Action):
             return _reset_form_slots()
         result = await ReportClient().submit(payload)
         if result.outcome == "created":
-            dispatcher.utter_message(text=TERCATAT.format(id=result.report_id))
+            teks = TERCATAT.format(id=result.report_id)
+            if result.kode:
+                teks += KODE_RAHASIA.format(id=result.report_id, kode=result.kode)
+            dispatcher.utter_message(text=teks)
             return [*_reset_form_slots(), SlotSet("laporan_id", result.report_id)]
         if result.outcome == "invalid":
             dispatcher.utter_message(text=BELUM_TERKIRIM.format(pesan=result.pesan))

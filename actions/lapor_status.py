@@ -17,6 +17,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.common import entity, latest_text
 from reports import schema
+from reports.access import find_code
 from reports.client import ReportApiUnavailable, ReportClient
 from reports.texts import format_status_line, format_status_message
 from reports.vocabulary import DARURAT, STATUS, status_label
@@ -46,37 +47,41 @@ def reporter_of(tracker: Tracker) -> Dict[Text, Any]:
     return {"kanal": kanal, "pelapor": sender}
 
 
-def owns(report: Dict[Text, Any], tracker: Tracker) -> bool:
-    me = reporter_of(tracker)
-    return report.get("pelapor") == me["pelapor"] and report.get("kanal") == me["kanal"]
-
+TIDAK_DITEMUKAN = ("- {rid}: tidak ditemukan di antara laporan dari percakapan ini. Mohon periksa kembali "
+                   "nomornya. Jika laporan dibuat dari percakapan atau perangkat lain, sertakan kode "
+                   "rahasia laporan, misalnya: \"status LK-2026-000123 kode ABCD-2345\".")
 
 
 class ActionLaporStatus(Action):
-    """Status of the reports named in the message (LK-YYYY-NNNNNN), else of all of this user's."""
+    """Status of the reports named in the message (LK-YYYY-NNNNNN), else of all of this user's.
+
+    A named report is shown only to its reporter (this conversation) or with its secret code in
+    the message; the report API enforces it (POST /v1/reports/{id}/cek, reports/access.py) and
+    answers "not found" and "not yours" alike."""
 
     def name(self) -> Text:
         return "action_lapor_status"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[Dict[Text, Any]]:
+        teks = latest_text(tracker)
         ids = schema.find_ids(" ".join(
-            [latest_text(tracker)] + [str(v) for v in tracker.get_latest_entity_values("laporan_id")]))
+            [teks] + [str(v) for v in tracker.get_latest_entity_values("laporan_id")]))
+        kode = find_code(teks)
         me = reporter_of(tracker)
         client = ReportClient()
         try:
             if ids:
-                lines = []
+                lines, found = [], []
                 for rid in ids[:5]:
-                    data = await client.get(rid)
+                    data = await client.status_of(rid, kode=kode, **me)
                     if data is None:
-                        lines.append(f"- {rid}: tidak ditemukan. Mohon periksa kembali nomornya.")
+                        lines.append(TIDAK_DITEMUKAN.format(rid=rid))
                         continue
-                    if not owns(data, tracker):
-                        data = {**data, "alasan": None}  # others' rejection reasons stay private
+                    found.append(rid)
                     lines.append("- " + format_status_line(data))
                 dispatcher.utter_message(text="Status laporan:\n" + "\n".join(lines) + f"\n{DARURAT}")
-                return [SlotSet("laporan_id", ids[0])]
+                return [SlotSet("laporan_id", found[0])] if found else []
             reports = await client.reports_of(me["pelapor"], me["kanal"], limit=10)
         except ReportApiUnavailable as exc:
             logger.error("status of %s: %s", tracker.sender_id, exc)
@@ -86,7 +91,8 @@ class ActionLaporStatus(Action):
         if not reports and not antre:
             dispatcher.utter_message(text="Belum ada laporan yang tercatat dari percakapan ini. Jika "
                                           "Anda punya nomor laporan, sebutkan nomornya (contoh: "
-                                          "LK-2026-000123). Untuk membuat laporan, ketik \"lapor\".")
+                                          "LK-2026-000123), dan kode rahasianya bila laporan dibuat "
+                                          "dari percakapan lain. Untuk membuat laporan, ketik \"lapor\".")
             return []
         lines = [f"- {format_status_line(r)}" for r in reports]
         teks = "Laporan Anda:\n" + "\n".join(lines) if lines else ""
@@ -111,11 +117,9 @@ class ActionLaporPembaruan(Action):
             return []
         rid = ids[0]
         try:
-            report = await ReportClient().get(rid)
+            report = await ReportClient().status_of(rid, **reporter_of(tracker))
         except ReportApiUnavailable as exc:
             logger.error("update of %s: %s", rid, exc)
-            report = None
-        if report is None:
             # Cannot check the report now: a generic note without any report details.
             baru = entity(tracker, "status_laporan")
             if baru in STATUS:
@@ -123,8 +127,9 @@ class ActionLaporPembaruan(Action):
                                               f"{status_label(baru)}. Ketik \"status laporan {rid}\" "
                                               f"untuk melihat rinciannya nanti.\n{DARURAT}")
             return []
-        if not owns(report, tracker):
-            # Only the reporter hears about a report (a user could type the intent payload).
+        if report is None:
+            # Only the reporter hears about a report (a user could type the intent payload); the
+            # report API answers "not found" for someone else's report.
             logger.warning("status update of %s requested in conversation %s: not the reporter",
                            rid, tracker.sender_id)
             return []

@@ -6,6 +6,7 @@ import logging
 
 from aiohttp import web
 
+from privacy import logs as privacy_logs
 from reports.store import open_store
 
 from . import config
@@ -17,6 +18,7 @@ def main() -> None:
     ap.add_argument("--port", type=int, help="overrides DASHBOARD_PORT")
     args = ap.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    privacy_logs.install()  # mask NIK, phone, e-mail, status codes (privacy/logs.py)
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
     settings = config.load(**({"port": args.port} if args.port else {}))
     store = open_store(settings.db_url)

@@ -16,8 +16,8 @@ from typing import Any, Dict, Optional
 
 from aiohttp import web
 
+from privacy.masking import mask_report
 from reports import query, schema
-from reports.masking import mask_report
 from reports.store import ReportNotFound, TransitionInvalid
 
 from .config import PREFIX

@@ -4,6 +4,7 @@ COPY requirements/bridge.txt /app/requirements/bridge.txt
 RUN pip install --no-cache-dir -r requirements/bridge.txt
 COPY matrix_bridge /app/matrix_bridge
 COPY reports /app/reports
+COPY privacy /app/privacy
 COPY dashboard /app/dashboard
 COPY knowledge /app/knowledge
 COPY var_layout.py /app/var_layout.py

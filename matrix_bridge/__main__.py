@@ -7,6 +7,8 @@ import logging
 import signal
 import sys
 
+from privacy import logs as privacy_logs
+
 from .config import load_config
 from .service import BridgeService
 
@@ -30,6 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--log-level", default="INFO")
     a = p.parse_args(argv)
     logging.basicConfig(level=a.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    privacy_logs.install()  # mask NIK, phone, e-mail, status codes (privacy/logs.py)
     logging.getLogger("nio").setLevel(logging.WARNING)
     logging.getLogger("nio.responses").setLevel(logging.CRITICAL)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 
 from aiohttp import web
 
@@ -59,8 +60,12 @@ class BridgeService:
             from reports import config as rconf
             from reports.api import make_app
             token = self.cfg.reports_token or rconf.load_token(create=True)
+            # the action server's narrower token: created next to var/reports.token when that is
+            # the token in use (make run); containers pass REPORTS_CHAT_TOKEN
+            default = not os.environ.get("REPORTS_TOKEN") and token == rconf.load_token(create=False)
             app = make_app(self.store, token, on_created=self.delivery.wake,
-                           on_status=self.delivery.wake, rasa_url=self.cfg.rasa_url)
+                           on_status=self.delivery.wake, rasa_url=self.cfg.rasa_url,
+                           chat_token=rconf.load_chat_token(create=default))
             self.runner = web.AppRunner(app)
             await self.runner.setup()
             await web.TCPSite(self.runner, self.cfg.reports_host, self.cfg.reports_port).start()
@@ -72,13 +77,23 @@ class BridgeService:
         self.sync_task = asyncio.create_task(self.bot.run())
 
     async def _upkeep(self) -> None:
-        """Periodic housekeeping of the bridge state."""
+        """Periodic housekeeping: the bridge state, and closed reports past their retention
+        (REPORTS_RETENTION_DAYS, privacy/retention.py; docs/privacy.md)."""
+        from privacy import retention
+
         loop = asyncio.get_running_loop()
         while True:
             try:
                 await loop.run_in_executor(None, self.state.prune_processed)
             except Exception:  # noqa: BLE001 - try again next time
                 log.exception("pruning processed events failed")
+            try:
+                await loop.run_in_executor(None, self.store.purge_closed,
+                                           retention.reports_retention_days())
+                await loop.run_in_executor(None, self.state.prune_conversations,
+                                           retention.retention_days() * retention.DAY)
+            except Exception:  # noqa: BLE001 - try again next time
+                log.exception("retention purge failed")
             await asyncio.sleep(PRUNE_EVERY_S)
 
     async def wait_synced(self, timeout: float = 30) -> None:

@@ -80,6 +80,11 @@ class BridgeState:
         self._exec("DELETE FROM processed WHERE ts < ?", (time.time() - older_than_s,))
 
     # conversations
+    def prune_conversations(self, older_than_s: float) -> int:
+        """Forget report drafts (and their personal data) untouched for `older_than_s` seconds
+        (RETENTION_DAYS, docs/privacy.md). Returns how many."""
+        return self._exec("DELETE FROM conv WHERE updated < ?", (time.time() - older_than_s,))
+
     def get_conv(self, user_id: str, room_id: str) -> dict | None:
         row = self._one("SELECT state FROM conv WHERE user_id=? AND room_id=?", (user_id, room_id))
         return json.loads(row[0]) if row else None

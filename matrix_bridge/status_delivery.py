@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from privacy.masking import keep_of, mask_text
 from reports.backoff import Backoff, wait_woken
 from reports.texts import format_card
 
@@ -51,7 +52,10 @@ class StatusDelivery:
             if not self.backoff.due(n["notif_id"]):
                 continue
             report = store.get(n["laporan_id"]) or {}
-            body = (n.get("pesan") or format_card(report)) + CARD_HINT.format(id=n["laporan_id"])
+            # masked again (cards queued before masking existed); the contact the reporter chose
+            # to give stays readable
+            body = (mask_text(n.get("pesan") or format_card(report), keep_of(report.get("kontak")))
+                    + CARD_HINT.format(id=n["laporan_id"]))
             content = fmt.notice(body)
             content["msgtype"] = "m.text"  # cards should notify operators
             if await self._deliver(n, self.matrix.operator_room, content, "operator room"):

@@ -11,6 +11,8 @@ import sys
 
 from aiohttp import web
 
+from privacy import logs as privacy_logs
+
 from . import config
 from .api import make_app
 from .store import open_store
@@ -19,6 +21,7 @@ from .store import open_store
 def main() -> int:
     logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    privacy_logs.install()  # mask NIK, phone, e-mail, status codes (privacy/logs.py)
     try:
         host = config.host()
     except ValueError as exc:
@@ -35,7 +38,10 @@ def main() -> int:
     elif not os.environ.get("REPORTS_TOKEN"):
         print(f"reports: using the API token in {config.token_file()}", flush=True)
     store = open_store()
-    app = make_app(store, token)
+    # the chat token file is created next to the token file (not when the token comes from the
+    # environment: tests and containers pass both tokens that way)
+    chat_token = config.load_chat_token(create=not os.environ.get("REPORTS_TOKEN"))
+    app = make_app(store, token, chat_token=chat_token)
     port = config.port()
     print(f"reports: API on http://{host}:{port} (db: {store.path or 'postgresql'}, "
           f"outbox: {config.outbox_path()}, rasa: {config.rasa_url()})", flush=True)

@@ -15,7 +15,7 @@ from typing import Any, Awaitable, Callable, Dict, Optional, Union
 
 from aiohttp import web
 
-from . import config, schema, vocabulary
+from . import access, config, schema, vocabulary
 from . import outbox as outbox_mod
 from .notify_web import WebNotifier
 from .store import ReportNotFound, ReportStore, TransitionInvalid
@@ -53,7 +53,7 @@ async def _call(cb: Callback, report: Dict[str, Any], what: str) -> None:
 def make_app(store: ReportStore, token: str, on_created: Callback = None, on_status: Callback = None,
              *, background: bool = True, rasa_url: Optional[str] = None,
              outbox_path: Optional[Union[str, Path]] = None, outbox_interval: float = 15.0,
-             notify_interval: float = 3.0) -> web.Application:
+             notify_interval: float = 3.0, chat_token: Optional[str] = None) -> web.Application:
     """Build the report API.
 
     on_created(report) / on_status(report): optional sync or async hooks run after the commit
@@ -64,6 +64,7 @@ def make_app(store: ReportStore, token: str, on_created: Callback = None, on_sta
     if not token or len(token) < 16:
         raise ValueError("the report API needs a token of at least 16 characters")
     expected = f"Bearer {token}".encode()
+    chat = f"Bearer {chat_token}".encode() if chat_token else None  # see chat_scope
     loop_run = lambda fn, *a, **kw: asyncio.get_running_loop().run_in_executor(  # noqa: E731
         None, lambda: fn(*a, **kw))
 
@@ -74,7 +75,7 @@ def make_app(store: ReportStore, token: str, on_created: Callback = None, on_sta
     async def errors_and_auth(request: web.Request, handler):
         if request.path.startswith("/v1/"):
             got = request.headers.get("Authorization", "").encode()
-            if not hmac.compare_digest(got, expected):
+            if not (hmac.compare_digest(got, expected) or (chat and hmac.compare_digest(got, chat))):
                 return _err(401, "unauthorized", "Akses ditolak: token tidak valid atau tidak ada.")
         try:
             return await handler(request)
@@ -90,6 +91,23 @@ def make_app(store: ReportStore, token: str, on_created: Callback = None, on_sta
             logger.exception("report API error on %s %s", request.method, request.path)
             return _err(500, "internal", "Terjadi gangguan pada layanan laporan. Silakan coba lagi.")
 
+    @web.middleware
+    async def chat_scope(request: web.Request, handler):
+        """The chat token (the action server's) may only create reports, check a status
+        (/cek) and list one reporter's reports as status views: no report by id, no
+        enumeration, no status changes (docs/privacy.md)."""
+        got = request.headers.get("Authorization", "").encode()
+        if chat is None or not request.path.startswith("/v1/") or not hmac.compare_digest(got, chat):
+            return await handler(request)
+        route = request.match_info.route.resource.canonical if request.match_info.route.resource else ""
+        allowed = ((request.method, route) in (("POST", "/v1/reports"), ("POST", "/v1/reports/{id}/cek"))
+                   or (request.method == "GET" and route == "/v1/reports"
+                       and request.query.get("pelapor") and request.query.get("kanal")))
+        if not allowed:
+            return _err(403, "forbidden", "Akses ditolak untuk token ini.")
+        request["chat_scope"] = True
+        return await handler(request)
+
     async def read_json(request: web.Request) -> Any:
         try:
             return await request.json(loads=json.loads)
@@ -102,13 +120,15 @@ def make_app(store: ReportStore, token: str, on_created: Callback = None, on_sta
     async def create(request: web.Request) -> web.Response:
         try:
             payload = await read_json(request)
-            report, created = await loop_run(store.create, payload)
+            report, created, kode = await loop_run(store.create_with_code, payload)
         except schema.ReportInvalid as exc:
             return _json(400, exc.to_dict())
         if created:
             await _call(on_created, report, "on_created")
-        return _json(201 if created else 200,
-                     {"id": report["id"], "status": report["status"], "created": created})
+        body = {"id": report["id"], "status": report["status"], "created": created}
+        if kode:
+            body["kode"] = kode  # the reporter's status code, returned once
+        return _json(201 if created else 200, body)
 
     async def get_one(request: web.Request) -> web.Response:
         rid = request.match_info["id"].upper()
@@ -134,7 +154,25 @@ def make_app(store: ReportStore, token: str, on_created: Callback = None, on_sta
             return _err(400, "invalid", "Kanal tidak dikenal.", field="kanal")
         reports = await loop_run(store.list, status=status, jenis=jenis, kanal=kanal,
                                  pelapor=q.get("pelapor") or None, limit=limit, offset=offset)
+        if request.get("chat_scope"):  # the chat sees a reporter's statuses, not the reports
+            reports = [access.status_view(r, reporter=True) for r in reports]
         return _json(200, {"reports": reports})
+
+    async def check_status(request: web.Request) -> web.Response:
+        """A report's status for its reporter ({"pelapor", "kanal"}) or the holder of its code
+        ({"kode"}); one 404 for "no such report" and "not yours" (reports/access.py)."""
+        rid = request.match_info["id"].upper()
+        try:
+            body = await read_json(request)
+        except schema.ReportInvalid as exc:
+            return _json(400, exc.to_dict())
+        if not isinstance(body, dict):
+            return _json(400, schema.ReportInvalid("laporan", "Data harus berupa objek JSON.").to_dict())
+        ask = {k: body.get(k) if isinstance(body.get(k), str) else None for k in ("pelapor", "kanal", "kode")}
+        view = await loop_run(store.status_for, rid, **ask)
+        if view is None:
+            return _err(404, "not_found", f"Laporan {rid} tidak ditemukan.")
+        return _json(200, view)
 
     async def set_status(request: web.Request) -> web.Response:
         rid = request.match_info["id"].upper()
@@ -182,7 +220,7 @@ def make_app(store: ReportStore, token: str, on_created: Callback = None, on_sta
             for t in pending:
                 logger.error("background task %r did not stop within 10 s", t)
 
-    app = web.Application(middlewares=[errors_and_auth], client_max_size=1024 * 1024)
+    app = web.Application(middlewares=[errors_and_auth, chat_scope], client_max_size=1024 * 1024)
     app[STORE_KEY] = store
     app[NOTIFIER_KEY] = notifier
     app.cleanup_ctx.append(background_ctx)
@@ -191,4 +229,5 @@ def make_app(store: ReportStore, token: str, on_created: Callback = None, on_sta
     app.router.add_get("/v1/reports", list_reports)
     app.router.add_get("/v1/reports/{id}", get_one)
     app.router.add_post("/v1/reports/{id}/status", set_status)
+    app.router.add_post("/v1/reports/{id}/cek", check_status)
     return app

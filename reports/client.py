@@ -41,13 +41,14 @@ class Submission:
     outcome: str
     report_id: Optional[str] = None
     pesan: Optional[str] = None
+    kode: Optional[str] = None  # the reporter's status code (only when this call created it)
 
 
 class ReportClient:
     def __init__(self, base_url: Optional[str] = None, token: Optional[str] = None,
                  outbox_path: Optional[os.PathLike | str] = None, timeout: float = HTTP_TIMEOUT):
         self.base_url = (base_url or config.api_url()).rstrip("/")
-        self.token = token if token is not None else config.load_token(create=False)
+        self.token = token if token is not None else config.client_token()
         self.outbox_path = Path(outbox_path) if outbox_path else config.outbox_path()
         self.timeout = timeout
 
@@ -80,7 +81,7 @@ class ReportClient:
             logger.error("%s; queueing report of %s", exc, payload.get("pelapor"))
             return self.queue(payload)
         if status in (200, 201) and isinstance(data, dict) and data.get("id"):
-            return Submission("created", report_id=data["id"])
+            return Submission("created", report_id=data["id"], kode=data.get("kode"))
         if status == 400 and isinstance(data, dict):
             return Submission("invalid", pesan=data.get("pesan"))
         logger.error("report API answered %s %s; queueing report of %s", status, data,
@@ -105,6 +106,19 @@ class ReportClient:
     async def get(self, report_id: str) -> Optional[Dict[str, Any]]:
         """The report, or None when there is no such report."""
         status, data = await self.request("GET", f"/v1/reports/{quote(report_id, safe='')}")
+        if status == 404:
+            return None
+        if status != 200 or not isinstance(data, dict):
+            raise ReportApiUnavailable(f"report API answered {status}")
+        return data
+
+    async def status_of(self, report_id: str, *, pelapor: Optional[str] = None,
+                        kanal: Optional[str] = None, kode: Optional[str] = None
+                        ) -> Optional[Dict[str, Any]]:
+        """The status of a report for its reporter (pelapor + kanal) or the holder of its code;
+        None when there is no such report or it is not theirs (the API answers both alike)."""
+        body = {k: v for k, v in (("pelapor", pelapor), ("kanal", kanal), ("kode", kode)) if v}
+        status, data = await self.request("POST", f"/v1/reports/{quote(report_id, safe='')}/cek", body)
         if status == 404:
             return None
         if status != 200 or not isinstance(data, dict):

@@ -35,7 +35,9 @@ SCHEMA_SQL = [
         ditangani_oleh TEXT,
         operator_event_id TEXT,
         dibuat TEXT NOT NULL,
-        diperbarui TEXT NOT NULL
+        diperbarui TEXT NOT NULL,
+        kode_hash TEXT,
+        kontak TEXT
     )""",
     "CREATE INDEX IF NOT EXISTS reports_pelapor ON reports (pelapor)",
     "CREATE INDEX IF NOT EXISTS reports_status ON reports (status)",
@@ -67,6 +69,34 @@ SCHEMA_SQL = [
 ]
 
 
+# Columns added after the first release: (table, column, type). ReportStore adds the missing ones
+# to an existing database when it opens it (ALTER TABLE ... ADD COLUMN; existing rows get NULL).
+MIGRATIONS = [
+    ("reports", "kode_hash", "TEXT"),  # salted hash of the reporter's status code (access.py)
+    ("reports", "kontak", "TEXT"),     # contact the reporter chose to give (schema.py)
+]
+
+# Closed reports whose last change is older than the cut-off (privacy.retention).
+CLOSED = ("selesai", "ditolak")
+SQL_OLD_CLOSED = ("SELECT id FROM reports WHERE status IN ('selesai', 'ditolak') AND diperbarui < ? "
+                  "ORDER BY id")
+
+
+def add_column_if_missing(cur: "Cursor", pg: bool, table: str, column: str, sql_type: str) -> bool:
+    """ALTER TABLE ... ADD COLUMN when the column is missing (inside the caller's write
+    transaction, so concurrent openers do not race). Returns True when it was added."""
+    if pg:
+        cur.execute("SELECT 1 FROM information_schema.columns WHERE table_name = ? AND column_name = ?",
+                    (table, column))
+        exists = cur.fetchone() is not None
+    else:
+        cur.execute(f"PRAGMA table_info({table})")
+        exists = any(row[1] == column for row in cur.fetchall())
+    if not exists:
+        cur.execute(f"ALTER TABLE {table} ADD COLUMN {column} {sql_type}")
+    return not exists
+
+
 def portable(sql: str, pg: bool) -> str:
     """`?` placeholders (SQLite) become `%s` for psycopg2."""
     return sql.replace("?", "%s") if pg else sql
@@ -84,6 +114,9 @@ class Cursor:
 
     def fetchone(self):
         return self._cur.fetchone()
+
+    def fetchall(self):
+        return self._cur.fetchall()
 
     def fetchone_dict(self) -> Optional[Dict[str, Any]]:
         row = self._cur.fetchone()
@@ -129,6 +162,7 @@ def row_to_report(row: Dict[str, Any]) -> Dict[str, Any]:
         "kanal": row["kanal"],
         "pelapor": row["pelapor"],
         "pelapor_nama": row.get("pelapor_nama"),
+        "kontak": row.get("kontak"),
         "ruang": row.get("ruang"),
         "idempotency_key": row["idempotency_key"],
         "status": row["status"],

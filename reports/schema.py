@@ -15,6 +15,8 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import jsonschema
 
+from privacy.masking import is_contact
+
 from .kinds import normalize_jenis
 from .times import parse_waktu
 from .vocabulary import JENIS, KANAL, LAMPIRAN_TIPE, STATUS, TRANSITIONS
@@ -25,6 +27,7 @@ MAX_LOKASI = 300
 MAX_WAKTU = 120
 MAX_DESKRIPSI = 4000
 MAX_LAMPIRAN = 10
+MAX_KONTAK = 100
 
 NEW_REPORT_SCHEMA: Dict[str, Any] = {
     "$schema": "http://json-schema.org/draft-07/schema#",
@@ -66,6 +69,9 @@ NEW_REPORT_SCHEMA: Dict[str, Any] = {
         "pelapor": {"type": "string", "minLength": 1, "maxLength": 255},
         "pelapor_nama": {"type": ["string", "null"], "maxLength": 255},
         "ruang": {"type": ["string", "null"], "maxLength": 255},
+        # a phone number or e-mail address the reporter chose to give for a call-back: the one
+        # field shown unmasked to operators (docs/privacy.md)
+        "kontak": {"type": ["string", "null"], "maxLength": MAX_KONTAK},
         "idempotency_key": {"type": "string", "minLength": 1, "maxLength": 255},
     },
 }
@@ -97,6 +103,7 @@ _FIELD_LABEL = {
     "pelapor_nama": "nama pelapor",
     "ruang": "ruang percakapan",
     "idempotency_key": "kunci laporan",
+    "kontak": "kontak pelapor",
     "status": "status laporan",
     "oleh": "nama petugas",
     "alasan": "alasan",
@@ -215,13 +222,12 @@ def validate_new(payload: Any, now: Optional[datetime] = None) -> Dict[str, Any]
         raise ReportInvalid("laporan", "Data laporan harus berupa objek JSON.")
     data = copy.deepcopy(payload)
     for key in ("jenis", "waktu", "deskripsi", "kanal", "pelapor", "pelapor_nama", "ruang",
-                "idempotency_key"):
+                "idempotency_key", "kontak"):
         if key in data:
             data[key] = _clean_str(data[key])
-    if data.get("ruang") == "":
-        data["ruang"] = None
-    if data.get("pelapor_nama") == "":
-        data["pelapor_nama"] = None
+    for key in ("ruang", "pelapor_nama", "kontak"):
+        if data.get(key) == "":
+            data[key] = None
     if isinstance(data.get("jenis"), str) and data["jenis"] not in JENIS:
         mapped = normalize_jenis(data["jenis"])
         if mapped:
@@ -263,6 +269,9 @@ def validate_new(payload: Any, now: Optional[datetime] = None) -> Dict[str, Any]
     data.setdefault("lampiran", [])
     data.setdefault("pelapor_nama", None)
     data.setdefault("ruang", None)
+    data.setdefault("kontak", None)
+    if data["kontak"] is not None and not is_contact(data["kontak"]):
+        raise ReportInvalid("kontak", "Kontak pelapor harus berupa nomor telepon atau alamat e-mail.")
     data["waktu_iso"] = parse_waktu(data["waktu"], now)
     return data
 

@@ -17,14 +17,23 @@ import os
 import sqlite3
 import threading
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 import var_layout
 
-from . import schema, texts
-from .db import SCHEMA_SQL, Cursor, integrity_errors, portable, row_to_report
+from . import access, schema, texts
+from .db import (
+    MIGRATIONS,
+    SCHEMA_SQL,
+    SQL_OLD_CLOSED,
+    Cursor,
+    add_column_if_missing,
+    integrity_errors,
+    portable,
+    row_to_report,
+)
 from .times import iso_wib
 
 logger = logging.getLogger(__name__)
@@ -75,6 +84,15 @@ class ReportStore:
         with self._tx() as cur:
             for stmt in SCHEMA_SQL:
                 cur.execute(stmt)
+        self._migrate()
+        self._code_failures = access.FailureLimiter()
+
+    def _migrate(self) -> None:
+        """Add the columns of db.MIGRATIONS that an older database lacks (idempotent)."""
+        for table, column, sql_type in MIGRATIONS:
+            with self._tx() as cur:
+                if add_column_if_missing(cur, self._pg, table, column, sql_type):
+                    logger.info("report store: added column %s.%s", table, column)
 
     # ---------------------------------------------------------------- plumbing
     def close(self) -> None:
@@ -135,7 +153,14 @@ class ReportStore:
     # ---------------------------------------------------------------- reports
     def create(self, payload: Dict[str, Any], *, notify_pelapor: bool = False
                ) -> Tuple[Dict[str, Any], bool]:
-        """Validate and store a new report. Returns (report, created).
+        """Validate and store a new report. Returns (report, created); see create_with_code."""
+        report, created, _ = self.create_with_code(payload, notify_pelapor=notify_pelapor)
+        return report, created
+
+    def create_with_code(self, payload: Dict[str, Any], *, notify_pelapor: bool = False
+                         ) -> Tuple[Dict[str, Any], bool, Optional[str]]:
+        """Validate and store a new report. Returns (report, created, kode): `kode`, the secret
+        status code (reports/access.py), only when this call created it (only its hash is stored).
 
         A repeated idempotency key returns the stored report and created=False (the payload is not
         compared). `notify_pelapor=True` also enqueues a reporter message "your report is recorded
@@ -145,7 +170,7 @@ class ReportStore:
         data = schema.validate_new(payload)
         existing = self._by_key(data["idempotency_key"])
         if existing:
-            return existing, False
+            return existing, False, None
         now = _now_iso()
         tahun = datetime.fromisoformat(now).year
         try:
@@ -153,7 +178,7 @@ class ReportStore:
                 cur.execute("SELECT id FROM reports WHERE idempotency_key = ?", (data["idempotency_key"],))
                 row = cur.fetchone()
                 if row:
-                    rid = row[0]
+                    rid, kode = row[0], None
                     created = False
                 else:
                     cur.execute(
@@ -164,18 +189,19 @@ class ReportStore:
                     if nomor > 999999:
                         raise RuntimeError(f"report number overflow for {tahun}")
                     rid = f"LK-{tahun}-{nomor:06d}"
+                    kode = access.new_code()
                     lok = data["lokasi"]
                     cur.execute(
                         "INSERT INTO reports (id, tahun, nomor, jenis, lokasi_teks, lat, lon, waktu, "
                         "waktu_iso, deskripsi, lampiran, kanal, pelapor, pelapor_nama, ruang, "
                         "idempotency_key, status, alasan, ditangani_oleh, operator_event_id, dibuat, "
-                        "diperbarui) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'baru', "
-                        "NULL, NULL, NULL, ?, ?)",
+                        "diperbarui, kode_hash, kontak) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+                        "?, ?, 'baru', NULL, NULL, NULL, ?, ?, ?, ?)",
                         (rid, tahun, nomor, data["jenis"], lok["teks"], lok.get("lat"), lok.get("lon"),
                          data["waktu"], data["waktu_iso"], data["deskripsi"],
                          json.dumps(data["lampiran"], ensure_ascii=False), data["kanal"],
                          data["pelapor"], data["pelapor_nama"], data["ruang"],
-                         data["idempotency_key"], now, now))
+                         data["idempotency_key"], now, now, access.hash_code(rid, kode), data["kontak"]))
                     cur.execute(
                         "INSERT INTO report_history (laporan_id, urutan, status, oleh, alasan, waktu) "
                         "VALUES (?, 1, 'baru', ?, NULL, ?)", (rid, data["pelapor"], now))
@@ -188,9 +214,9 @@ class ReportStore:
             # a concurrent writer (other process) created the same key first
             existing = self._by_key(data["idempotency_key"])
             if existing:
-                return existing, False
+                return existing, False, None
             raise
-        return self.get(rid), created
+        return self.get(rid), created, (kode if created else None)
 
     def _by_key(self, key: str) -> Optional[Dict[str, Any]]:
         rows = self._query("SELECT * FROM reports WHERE idempotency_key = ?", (key,))
@@ -224,6 +250,42 @@ class ReportStore:
 
     def reports_for(self, pelapor: str, limit: int = 20) -> List[Dict[str, Any]]:
         return self.list(pelapor=pelapor, limit=limit)
+
+    def status_for(self, laporan_id: str, *, pelapor: Optional[str] = None,
+                   kanal: Optional[str] = None, kode: Optional[str] = None) -> Optional[Dict[str, Any]]:
+        """The status view (access.status_view) of a report for its reporter (same pelapor and
+        kanal) or for the holder of its code; None when there is no such report or the caller
+        may not see it (the same answer, so ids cannot be enumerated)."""
+        rid = (laporan_id or "").strip().upper()
+        rows = self._query("SELECT * FROM reports WHERE id = ?", (rid,))
+        if not rows:
+            return None
+        report = row_to_report(rows[0])
+        if access.is_reporter(report, pelapor, kanal):
+            return access.status_view(report, reporter=True)
+        if not kode or self._code_failures.blocked(rid):
+            return None
+        if access.code_matches(rid, kode, rows[0].get("kode_hash")):
+            return access.status_view(report, reporter=False)
+        self._code_failures.failed(rid)
+        logger.warning("wrong status code for %s", rid)
+        return None
+
+    def purge_closed(self, older_than_days: float, now: Optional[datetime] = None) -> List[str]:
+        """Delete closed reports last changed over `older_than_days` ago (and their history,
+        notifications); returns their ids."""
+        cut = iso_wib((now or datetime.now(tz=timezone.utc)) - timedelta(days=older_than_days))
+        with self._tx() as cur:
+            cur.execute(SQL_OLD_CLOSED, (cut,))
+            ids = [row[0] for row in cur.fetchall()]
+            for rid in ids:
+                for table in ("notifications", "report_history"):
+                    cur.execute(f"DELETE FROM {table} WHERE laporan_id = ?", (rid,))
+                cur.execute("DELETE FROM reports WHERE id = ?", (rid,))
+        if ids:
+            logger.info("retention: %d closed report(s) older than %.0f days removed", len(ids),
+                        older_than_days)
+        return ids
 
     def history(self, laporan_id: str) -> List[Dict[str, Any]]:
         return self._query(

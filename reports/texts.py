@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Dict, Iterable
 
+from privacy.masking import mask_report
+
 from .times import WIB, format_wib
 from .vocabulary import DARURAT, JENIS_DARURAT, KANAL, jenis_label, status_label
 
@@ -48,7 +50,10 @@ def _fmt_dibuat(report: Dict[str, Any]) -> str:
 
 
 def format_card(report: Dict[str, Any]) -> str:
-    """Indonesian card for the operator room."""
+    """Indonesian card for the operator room. NIK, phone numbers and e-mail addresses in the free
+    text (location, time, description, reporter's name, reason) are masked (privacy.masking); the
+    contact the reporter chose to give (`kontak`) is shown as given."""
+    report = mask_report(report)
     lampiran: Iterable = report.get("lampiran") or []
     lampiran = list(lampiran)
     pelapor = report.get("pelapor") or "-"
@@ -69,6 +74,7 @@ def format_card(report: Dict[str, Any]) -> str:
         lines.append("Lampiran: " + ", ".join(f"{n} {t}" for t, n in sorted(jumlah.items())))
     lines += [
         f"Pelapor: {pelapor}",
+        *([f"Kontak yang diberikan pelapor: {report['kontak']}"] if report.get("kontak") else []),
         f"Kanal: {KANAL.get(report.get('kanal') or '', report.get('kanal') or '-')}",
         f"Diterima sistem: {_fmt_dibuat(report)}",
         f"Status: {status_label(report.get('status'))}",

@@ -7,7 +7,8 @@
       by default; Redis when --redis or $REDIS_URL is given) and writes those that hit
       nlu_fallback or scored below --threshold into a review file (YAML or CSV), with the
       model's best guesses. Messages already in data/nlu/ and repeated messages appear once.
-      Only the text, time and guesses are exported (no sender ids).
+      Only the text (NIK, phone numbers, e-mail addresses masked), time and guesses are exported
+      (no sender ids).
 
   nlu_review.py merge REVIEW_FILE [--data data/nlu] [--dry-run]
       Adds every item whose `intent` was filled in by a trainer to data/nlu/<topic>.yml under
@@ -32,6 +33,7 @@ from typing import Dict, Iterable, List, Optional, Tuple
 import yaml
 
 import var_layout
+from privacy.masking import mask_codes, mask_text
 from scripts.nlu_trainingdata import TOPICS, normalise, read_dir
 
 ROOT = var_layout.ROOT
@@ -89,6 +91,9 @@ def candidates(events: Iterable[dict], threshold: float) -> List[dict]:
         text = (ev.get("text") or "").strip()
         if not text or text.startswith("/"):  # button payloads are not typed text
             continue
+        # NIK, phone numbers, e-mail addresses and status codes never reach an export (also rows
+        # stored before the tracker store masked them)
+        text = mask_codes(mask_text(text))
         pd = ev.get("parse_data") or {}
         intent = pd.get("intent") or {}
         name = intent.get("name") or ""

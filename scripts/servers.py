@@ -65,10 +65,15 @@ def current_model() -> Path:
     return ROOT / out
 
 
+SQL_TRACKER_STORE = "privacy.tracker_store.MaskedSQLTrackerStore"
+REDIS_TRACKER_STORE = "privacy.tracker_store.MaskedRedisTrackerStore"
+
+
 def write_endpoints(path: Path, actions_url: str, tracker_db: Path | None = None,
                     redis_url: str | None = None) -> Path:
     """Writes a Rasa endpoints file: SQLite tracker by default, Redis tracker + lock store when
-    redis_url is given (redis://[:password@]host:port/db)."""
+    redis_url is given (redis://[:password@]host:port/db). The tracker stores are the masking,
+    self-purging ones of privacy/tracker_store.py (docs/privacy.md)."""
     lines = ["action_endpoint:", f'  url: "{actions_url}/webhook"', ""]
     if redis_url:
         u = urlparse(redis_url)
@@ -76,12 +81,13 @@ def write_endpoints(path: Path, actions_url: str, tracker_db: Path | None = None
         common = [f"  url: {u.hostname or '127.0.0.1'}", f"  port: {u.port or 6379}", f"  db: {db}"]
         if u.password:
             common.append(f'  password: "{u.password}"')
-        lines += ["tracker_store:", "  type: redis", *common, "", "lock_store:", "  type: redis", *common]
+        lines += ["tracker_store:", f"  type: {REDIS_TRACKER_STORE}", *common, "",
+                  "lock_store:", "  type: redis", *common]
     else:
         db_path = tracker_db or var_layout.TRACKER_DB
         db_path.parent.mkdir(parents=True, exist_ok=True)
-        lines += ["tracker_store:", "  type: SQL", "  dialect: sqlite", f"  db: {db_path}", "",
-                  "lock_store:", "  type: in_memory"]
+        lines += ["tracker_store:", f"  type: {SQL_TRACKER_STORE}", "  dialect: sqlite",
+                  f"  db: {db_path}", "", "lock_store:", "  type: in_memory"]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines) + "\n")
     return path

@@ -40,6 +40,8 @@ from pathlib import Path
 from typing import Any, Dict, Optional, Tuple
 from urllib.parse import unquote, urlsplit
 
+from privacy.masking import mask_codes, mask_text
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 PUBLIC_DIR = PACKAGE_DIR / "public"
 CONFIG_FILE = PACKAGE_DIR / "config.json"
@@ -175,7 +177,8 @@ class WebchatHandler(BaseHTTPRequestHandler):
 
     def log_message(self, fmt: str, *args: Any) -> None:  # noqa: D401
         if not self.quiet:
-            sys.stderr.write("webchat: %s %s\n" % (self.address_string(), fmt % args))
+            line = mask_codes(mask_text(fmt % args))  # no NIK/phone/e-mail/code in the log
+            sys.stderr.write("webchat: %s %s\n" % (self.address_string(), line))
 
     # -- helpers ---------------------------------------------------------------------------
     def _common_headers(self) -> None:

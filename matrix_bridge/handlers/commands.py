@@ -32,7 +32,9 @@ COMMANDS: tuple[Command, ...] = (
     Command("!lapor", WARGA, lapor.start_command, (
         ("!lapor", f"membuat laporan kejadian ({_jenis_list()}). Bisa juga langsung tulis, misalnya "
                    "\"ada kecelakaan di Jl. Gajah Mada\"."),)),
-    Command("!status", WARGA, lapor.status, (("!status LK-2026-000123", "cek status laporan Anda."),)),
+    Command("!status", WARGA, lapor.status, (
+        ("!status LK-2026-000123", "cek status laporan Anda."),
+        ("!status LK-2026-000123 KODE", "cek status laporan dari akun lain dengan kode rahasianya."))),
     Command("!batal", WARGA, lapor.cancel, (("!batal", "membatalkan laporan yang sedang diisi."),)),
     Command("!bantuan", SEMUA, None, (("!bantuan", "menampilkan bantuan ini."),)),
     Command("!terima", OPERATOR, operator.status_command("diterima"),

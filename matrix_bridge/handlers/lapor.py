@@ -7,7 +7,9 @@ from __future__ import annotations
 import logging
 import re
 
+from privacy.masking import is_contact, mask_text
 from reports import schema
+from reports.access import find_code
 from reports.kinds import normalize_jenis
 from reports.schema import ReportInvalid
 from reports.texts import format_status_line
@@ -27,7 +29,8 @@ PROMPTS = {
     "lokasi": PROMPT["lokasi"] + " Anda juga bisa membagikan lokasi (📍) dari aplikasi Anda.",
     "waktu": PROMPT["waktu"],
     "deskripsi": PROMPT["deskripsi"],
-    "lampiran": "Jika ada, kirim foto atau rekaman suara sekarang. Ketik 'kirim' untuk mengirim laporan "
+    "lampiran": "Jika ada, kirim foto atau rekaman suara sekarang. Bila mau dihubungi petugas, tulis "
+                "nomor HP atau e-mail Anda (tidak wajib). Ketik 'kirim' untuk mengirim laporan "
                 "atau 'lewati' jika tidak ada lampiran.",
 }
 
@@ -169,6 +172,13 @@ async def continue_conv(ctx: Ctx, conv: dict, text: str | None) -> None:
         elif step == "deskripsi":
             conv["deskripsi"] = t
         elif step == "lampiran":
+            if is_contact(t):
+                # a contact the reporter chooses to give: kept as given in the report (shown to
+                # operators unmasked), never in the description (docs/privacy.md)
+                conv["kontak"] = t
+                ctx.state.set_conv(ctx.sender, ctx.room_id, conv)
+                await ctx.reply("Kontak dicatat (hanya untuk petugas). " + PROMPTS["lampiran"])
+                return
             if t.lower().strip(" .!") not in _DONE:
                 # Extra text at the last step is added to the description.
                 conv["deskripsi"] = (conv.get("deskripsi", "") + "\n" + t).strip()
@@ -206,6 +216,7 @@ async def _submit(ctx: Ctx, conv: dict) -> None:
         "pelapor": ctx.sender,
         "ruang": ctx.room_id,
         "lampiran": conv.get("lampiran") or [],
+        "kontak": conv.get("kontak"),
         # The event that completed the report: a replay after a crash creates nothing new.
         "idempotency_key": f"matrix:{ctx.event_id}",
     }
@@ -213,7 +224,7 @@ async def _submit(ctx: Ctx, conv: dict) -> None:
     if name:
         payload["pelapor_nama"] = name
     try:
-        report, _created = ctx.store.create(payload)
+        report, _created, kode = ctx.store.create_with_code(payload)
     except ReportInvalid as e:
         field = (e.field or "").split(".")[0]
         if field in STEPS:
@@ -230,9 +241,22 @@ async def _submit(ctx: Ctx, conv: dict) -> None:
     await ctx.reply(
         f"Terima kasih, laporan Anda sudah kami terima dengan nomor {report['id']}.\n"
         f"Jenis: {jenis_label(report['jenis'])}\n"
-        f"Lokasi: {report['lokasi'].get('teks')}\n"
+        f"Lokasi: {mask_text(report['lokasi'].get('teks'))}\n"
         "Operator Polres Batang akan menindaklanjuti, dan setiap perubahan status akan saya kabarkan "
-        f"di sini. Cek status kapan saja: !status {report['id']}\n\n⚠️ " + DARURAT)
+        f"di sini. Cek status kapan saja: !status {report['id']}\n" + _kode_line(ctx, report['id'], kode)
+        + "\n⚠️ " + DARURAT)
+
+
+def _kode_line(ctx: Ctx, rid: str, kode: str | None) -> str:
+    """The secret status code (reports/access.py): shown only in a direct chat with the bot,
+    never in a room others can read."""
+    if not kode:
+        return ""
+    if ctx.kind == "dm":
+        return (f"Kode rahasia laporan: {kode}. Catat dan jangan bagikan kode ini. Dari akun lain, "
+                f"status hanya bisa dicek dengan nomor dan kode ini: !status {rid} {kode}\n")
+    return ("Status laporan ini hanya bisa dicek dari akun Anda sendiri. (Kode rahasia untuk cek dari "
+            "akun lain hanya diberikan bila Anda melapor lewat pesan langsung ke bot.)\n")
 
 
 async def status(ctx: Ctx, text: str) -> None:
@@ -241,15 +265,19 @@ async def status(ctx: Ctx, text: str) -> None:
     ids = schema.find_ids(text)
     if ids:
         lines = []
+        kode = find_code(text)
         for rid in ids:
-            r = store.get(rid)
-            if r is None or r.get("pelapor") != ctx.sender:
-                lines.append(f"Laporan {rid} tidak ditemukan di antara laporan Anda.")
+            # Only the reporter (same Matrix user) or the holder of the secret code; "not found"
+            # and "not yours" are one answer (reports/access.py).
+            r = store.status_for(rid, pelapor=ctx.sender, kanal="matrix", kode=kode)
+            if r is None:
+                lines.append(f"Laporan {rid} tidak ditemukan di antara laporan Anda. Untuk laporan "
+                             "dari akun lain, sertakan kode rahasianya: !status NOMOR KODE")
             else:
                 lines.append(format_status_line(r))
         await ctx.reply("\n".join(lines))
         return
-    mine = store.reports_for(ctx.sender)[:5]
+    mine = store.list(pelapor=ctx.sender, kanal="matrix", limit=5)
     if not mine:
         await ctx.reply("Anda belum punya laporan. Ketik !lapor untuk membuat laporan. " + DARURAT)
         return

@@ -150,7 +150,10 @@ def test_state_lives_in_named_volumes():
 
 def test_rasa_uses_redis_tracker_and_lock_store():
     endpoints = yaml.safe_load((ROOT / "deploy" / "endpoints.docker.yml").read_text())
-    assert endpoints["tracker_store"]["type"] == "redis"
+    # Redis through the masking, expiring subclass of Rasa's RedisTrackerStore (privacy/)
+    assert endpoints["tracker_store"]["type"] == "privacy.tracker_store.MaskedRedisTrackerStore"
+    assert (ROOT / "privacy" / "tracker_store.py").exists()
+    assert "COPY privacy" in (ROOT / "deploy" / "rasa.Dockerfile").read_text()
     assert endpoints["lock_store"]["type"] == "redis"
 
 
@@ -158,11 +161,12 @@ def test_rasa_uses_redis_tracker_and_lock_store():
 # Which code each service runs (its image's Dockerfile COPY lines plus mounted code), and what reads
 # the variables of third-party images: their config files (`${VAR}`, Caddy's `{$VAR}`) or the image
 # itself (documented, listed here with the reason).
-SERVICE_CODE = {"actions": ["actions", "reports", "knowledge"],
-                "kamtibmas": ["matrix_bridge", "reports", "knowledge"],
-                "dashboard": ["dashboard", "reports"],
-                "webchat": ["webchat"]}
+SERVICE_CODE = {"actions": ["actions", "reports", "knowledge", "privacy"],
+                "kamtibmas": ["matrix_bridge", "reports", "knowledge", "privacy"],
+                "dashboard": ["dashboard", "reports", "privacy"],
+                "webchat": ["webchat", "privacy"]}
 SERVICE_CONFIG = {"rasa": ["deploy/endpoints.docker.yml"], "edge": ["deploy/caddy"]}
+SERVICE_CODE["rasa"] = ["privacy"]  # the tracker store class named in deploy/endpoints.docker.yml
 READ_BY_IMAGE = {
     "rasa": {"SANIC_WORKERS": "Sanic, Rasa's web server"},
     "actions": {"SANIC_KEEP_ALIVE_TIMEOUT": "Sanic, rasa-sdk's web server"},
@@ -173,9 +177,10 @@ READ_BY_IMAGE = {
 # Settings whose code default only works on a developer machine (loopback addresses, files under
 # the checkout's var/): a container must set them. Each must also be read by the service's code.
 REQUIRED = {
-    "actions": ["REPORTS_API_URL", "REPORTS_TOKEN", "POLRES_CONFIG"],
-    "kamtibmas": ["RASA_URL", "RASA_TOKEN", "MATRIX_HOMESERVER", "REPORTS_TOKEN", "REPORTS_DB_URL",
-                  "BRIDGE_STATE_DIR"],
+    # the action server holds only the chat token (issue 13: it cannot read reports by id)
+    "actions": ["REPORTS_API_URL", "REPORTS_CHAT_TOKEN", "POLRES_CONFIG"],
+    "kamtibmas": ["RASA_URL", "RASA_TOKEN", "MATRIX_HOMESERVER", "REPORTS_TOKEN", "REPORTS_CHAT_TOKEN",
+                  "REPORTS_DB_URL", "BRIDGE_STATE_DIR"],
     "webchat": ["RASA_URL", "RASA_TOKEN"],
     "dashboard": ["DASHBOARD_HOST", "DASHBOARD_ALLOW_NONLOOPBACK", "MATRIX_HOMESERVER", "REPORTS_DB_URL"],
 }

@@ -1,12 +1,12 @@
-"""reports.masking and reports.query on a real SQLite store (no Synapse needed)."""
+"""privacy.masking and reports.query on a real SQLite store (no Synapse needed)."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
 import pytest
 
+from privacy.masking import mask_report, mask_text
 from reports import query
-from reports.masking import mask_report, mask_text
 
 
 @pytest.mark.parametrize("text, hidden, shown", [

@@ -317,17 +317,19 @@ def test_status_by_id_and_by_sender(own_stack):
     assert f"{ids[0]} (Kecelakaan lalu lintas" in msg and "Diterima" in msg
     assert f"{ids[1]}" in msg and "Lokasi di luar Kabupaten Batang" in msg
 
+    # issue 13: someone else's report is "not found", exactly like a report that does not exist
     res = run_action(actions, "action_lapor_status",
                      tracker(other, f"status laporan {ids[1].lower()} ya", intent="lapor_status",
                              entities=[("laporan_id", ids[1])], active=False))
     [msg] = texts(res)
-    assert ids[1] in msg and "Ditolak" in msg
+    assert ids[1] in msg and "tidak ditemukan" in msg and "Ditolak" not in msg
     assert "Lokasi di luar" not in msg  # someone else's rejection reason stays private
-    assert slot_events(res)["laporan_id"] == ids[1]
+    assert "laporan_id" not in slot_events(res)
 
     res = run_action(actions, "action_lapor_status", tracker(other, "cek LK-1999-000001",
                                                              intent="lapor_status", active=False))
     assert "tidak ditemukan" in texts(res)[0]
+    assert texts(res)[0].replace("LK-1999-000001", "ID") == msg.replace(ids[1], "ID")
     res = run_action(actions, "action_lapor_status", tracker(other, "laporan saya", intent="lapor_status",
                                                              active=False))
     assert "Belum ada laporan" in texts(res)[0]
