@@ -224,6 +224,12 @@ class ActionLanjutCek(KnowledgeAction):
         events = specific_question(dispatcher, tracker, domain, kb, text)
         if events is not None:
             return list(events) + [FollowupAction("action_listen")]
+        ranking = [r.get("name") for r in (tracker.latest_message or {}).get("intent_ranking") or []
+                   if r.get("name") != "nlu_fallback"]
+        if ranking and ranking[0].startswith("lanjut_") and not tracker.get_slot("subjek"):
+            # "pasal berapa?" with nothing discussed yet: ask which topic (buttons), never guess
+            events = answer_follow_up(dispatcher, tracker, kb, ranking[0], text)
+            return list(events or []) + [FollowupAction("action_listen")]
         return []  # the rule goes on to action_klarifikasi
 
 
