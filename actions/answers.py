@@ -10,12 +10,14 @@ lanjut.py build on it.
 """
 from __future__ import annotations
 
+import re
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk.events import SlotSet
 
 from actions.common import entry_text
 from actions.intents import table
+from actions.normal import variants
 
 # Quick replies under the help menu (payloads skip NLU).
 MENU_BUTTONS = [
@@ -30,13 +32,21 @@ MENU_BUTTONS = [
 # Entries about the law get the general-information disclaimer.
 LEGAL_PREFIX = "pasal."
 
+# The message asks for a fee although its intent is another SIM intent.
+BIAYA_RE = re.compile(r"\b(biaya\w*|bayar\w*|byr|tarif\w*|ongkos\w*|harga\w*|regane|pnbp|duit)\b",
+                      re.IGNORECASE)
+
 MISSING = ("Mohon maaf, informasi tentang hal itu belum tersedia di data kami. "
            "Silakan tanyakan langsung ke kantor polisi terdekat. "
            "Nomor 110 hanya untuk keadaan darurat.")
 
 
 def entry_id_for(intent: Text, text: Text) -> Text | None:
-    return table().entry_for(intent, text)
+    for variant in variants(text):  # as written, then slang/Javanese in standard words
+        ref = table().refinement(intent, variant)
+        if ref and ref.get("entry"):
+            return ref["entry"]
+    return table().row(intent).get("entry")
 
 
 def subject_events(intent: Text, atribut: Optional[Text] = None) -> List[Dict[Text, Any]]:
@@ -58,12 +68,16 @@ def fact_lead(kb, intent: Text, text: Text) -> Optional[tuple]:
     from knowledge import facts as kfacts
 
     all_facts = kfacts.load_facts()
-    ref = table().refinement(intent, text)
-    if ref and ref.get("fakta"):
-        found = kfacts.find_fact(all_facts, intent, text, kb, only=ref["fakta"])
+    for variant in variants(text):  # as written, then slang/Javanese in standard words
+        ref = table().refinement(intent, variant)
+        if ref and ref.get("fakta"):
+            found = kfacts.find_fact(all_facts, intent, variant, kb, only=ref["fakta"])
+            if found:
+                return found
+        found = kfacts.find_fact(all_facts, intent, variant, kb)
         if found:
             return found
-    return kfacts.find_fact(all_facts, intent, text, kb)
+    return None
 
 
 def compose(kb, intent: Text, text: Text, kelas: Optional[Text] = None) -> Optional[Text]:
@@ -78,13 +92,47 @@ def compose(kb, intent: Text, text: Text, kelas: Optional[Text] = None) -> Optio
     row = table().row(intent)
     if lead is None and row.get("topik") == "sim":
         kelas = kelas or kb.resolve_sim_class(text)
-        sentence = class_fact(kb, row.get("atribut"), kelas) if kelas else None
+        atribut = "biaya" if kelas and BIAYA_RE.search(text or "") else row.get("atribut")
+        sentence = class_fact(kb, atribut, kelas, row.get("layanan")) if kelas else None
+        lead = (None, sentence) if sentence else None
+    if lead is None:
+        sentence = local_lead(kb, kb.entry(entry_id), text)
         lead = (None, sentence) if sentence else None
     if lead:
         body = f"{lead[1]}\n\n{body}"
     if entry_id.startswith(LEGAL_PREFIX) and kf.DISCLAIMER not in body:
         body = f"{body}\n\n{kf.DISCLAIMER}"
     return body
+
+
+# A question for an office detail that lives in config/polres.yml (entry field `lokal`).
+LOCAL_ASKS = (
+    ("jam_layanan.", "jam layanan", re.compile(
+        r"\bjam\b|\bbuka\b|\btutup\b|jam\s*kerja|operasional|hari\s+(sabtu|minggu|libur)|"
+        r"\bsabtu\b|\bminggu\b|\blibur\b|\bbukak\b|\bdibuka\b", re.IGNORECASE)),
+    ("kontak.", "nomor telepon/WhatsApp", re.compile(
+        r"telepon|telpon|\btelp\b|\btlp\b|nomor\s+(kantor|telepon|wa|hp)|\bwa\b|whatsapp|\bkontak\b",
+        re.IGNORECASE)),
+    ("lokasi.", "alamat/lokasi", re.compile(r"\balamat\w*|\balmt\b", re.IGNORECASE)),
+)
+
+
+def local_lead(kb, entry: Optional[Dict[Text, Any]], text: Text) -> Optional[Text]:
+    """"Jam buka Satpas?": the operator-set value first, or that it is not available yet."""
+    from knowledge import format as kf
+
+    keys = list((entry or {}).get("lokal") or [])
+    for prefix, label, pattern in LOCAL_ASKS:
+        wanted = [k for k in keys if k.startswith(prefix) or (prefix == "lokasi." and k == "alamat")]
+        if not wanted or not pattern.search(text or ""):
+            continue
+        shown = kf.format_lokal({"lokal": wanted}, kb.local)
+        if shown:
+            return shown
+        labels = [kf.LOKAL_LABEL.get(k, label) for k in wanted]
+        what = " dan ".join(lab[:1].lower() + lab[1:] for lab in labels)
+        return kf.format_local_missing(f"{what} di")
+    return None
 
 
 def answer_topic(dispatcher, kb, intent: Text, text: Text, atribut: Optional[Text] = None,
@@ -106,11 +154,16 @@ def answer_topic(dispatcher, kb, intent: Text, text: Text, atribut: Optional[Tex
     return events
 
 
-def class_fact(kb, atribut: Optional[Text], kelas: Text) -> Optional[Text]:
+def class_fact(kb, atribut: Optional[Text], kelas: Text, layanan: Optional[Text] = None) -> Optional[Text]:
     """One sentence about `atribut` for one class, from the class table (knowledge/data/sim.yml)."""
+    from knowledge import format as kf
+
     cls = kb.sim_class(kelas)
     if cls is None:
         return None
+    if atribut == "biaya":  # "sim d perpanjang bayar berapa" asked under sim_perpanjang
+        fee = kb.sim_fee(kelas, layanan) if layanan else None
+        return kf.format_fee(fee) if fee else None
     if atribut == "usia" and cls.get("usia_min"):
         return f"Usia minimal untuk SIM {kelas} adalah {cls['usia_min']} tahun (Perpol 5/2021 Pasal 8)."
     if atribut == "online":

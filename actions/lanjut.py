@@ -16,7 +16,6 @@ from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk.events import SlotSet
 
-from actions.common import KnowledgeAction, latest_intent, latest_text
 from actions.intents import table
 
 ATRIBUT_LABEL = {
@@ -35,9 +34,27 @@ MAX_BUTTONS = 6
 PENALTY_RE = re.compile(r"hukum|penjara|pidana|ancam|kunjara|bui|dibui|tahanan", re.IGNORECASE)
 
 
+# Added when the options of a "which one?" question would all lead into one topic: the user may
+# mean another service altogether, so the buttons always span at least two topics.
+OTHER_TOPICS = ["sim_syarat_baru", "skck_syarat", "layanan_tilang", "layanan_laporan_polisi", "pasal_cari"]
+
+
 def _buttons(intents: List[Text]) -> List[Dict[Text, Text]]:
     t = table()
-    return [{"title": t.judul(i), "payload": f"/{i}"} for i in intents[:MAX_BUTTONS] if t.judul(i)]
+    intents = [i for i in intents if t.judul(i)][:MAX_BUTTONS]
+    topics = {t.row(i).get("topik") for i in intents}
+    for extra in OTHER_TOPICS:
+        if len(topics) >= 2 or len(intents) >= MAX_BUTTONS:
+            break
+        if extra not in intents and t.row(extra).get("topik") not in topics:
+            intents.append(extra)
+            topics.add(t.row(extra).get("topik"))
+    return [{"title": t.judul(i), "payload": f"/{i}"} for i in intents]
+
+
+def topic_buttons(intents: List[Text]) -> List[Dict[Text, Text]]:
+    """Buttons for a "which topic?" question (at least two topics)."""
+    return _buttons(intents)
 
 
 def ask_topic(dispatcher, atribut: Optional[Text]) -> List[Dict[Text, Any]]:
@@ -99,7 +116,12 @@ def kuhp_follow_up(dispatcher, kb, record, target: Text) -> List[Dict[Text, Any]
             lead += (" KUHP lama tidak berlaku lagi sejak 2 Januari 2026; untuk perbuatan sebelum "
                      "tanggal itu dipakai aturan yang paling meringankan pelaku.")
     else:
+        from actions.pasal_lead import lead as pasal_lead
+
         lead = f"Data kami tidak memuat padanan {record['judul'].lower()} di {uu}."
+        now = pasal_lead(kb, record, "")
+        if now:
+            lead = f"{now} {lead}"
     return say_pasal(dispatcher, record, lead, target if codes else default_kuhp(record))
 
 
@@ -195,6 +217,24 @@ def condition_instead(dispatcher, tracker, kb, text: Text) -> Optional[List[Dict
     return condition_follow_up(dispatcher, kb, record, key)
 
 
+def unclear_condition_instead(dispatcher, tracker, kb, text: Text) -> Optional[List[Dict[Text, Any]]]:
+    """"kalau ...?" about the offence being discussed that names no other offence and no
+    condition we know: say so and show that offence again, instead of a fuzzy guess at
+    another record."""
+    record = current_record(kb, tracker)
+    if record is None or PASAL_NO_RE.search(text) or not FOLLOW_UP_RE.search(text):
+        return None
+    if named_offence(kb, text) is not None:
+        return None
+    found = kb.search_pasal(text, limit=1)
+    if found and found[0][0]["id"] != record["id"] and found[0][1] >= 85:
+        return None  # clearly another offence
+    lead = (f"Mohon maaf, keadaan yang Anda maksud belum ada di data kami untuk "
+            f"{record['judul'].lower()}. Contoh yang bisa saya jawab: \"kalau korbannya meninggal?\" "
+            "atau \"kalau dilakukan malam hari?\". Yang ada di data kami:")
+    return say_pasal(dispatcher, record, lead, tracker.get_slot("kuhp"))
+
+
 # ---------------------------------------------------------------- dispatch
 def answer_intent(dispatcher, tracker, kb, intent: Text, text: Text,
                   atribut: Optional[Text] = None) -> List[Dict[Text, Any]]:
@@ -205,92 +245,7 @@ def answer_intent(dispatcher, tracker, kb, intent: Text, text: Text,
     if aksi == "action_jawab_sim_biaya":
         return sim.answer_fee(dispatcher, tracker, kb)
     if aksi == "action_info_lokal":
-        return lokal.answer_local(dispatcher, kb, intent)
+        return lokal.answer_local(dispatcher, kb, intent, text, atribut)
     if aksi == "action_kontak_polres":
         return lokal.answer_contact(dispatcher, kb)
     return answers.answer_topic(dispatcher, kb, intent, text, atribut)
-
-
-class ActionLanjut(KnowledgeAction):
-    def name(self) -> Text:
-        return "action_lanjut"
-
-    def answer(self, dispatcher, tracker, domain, kb) -> List[Dict[Text, Any]]:
-        from actions import sim
-        from knowledge import facts as kfacts
-
-        intent = latest_intent(tracker)
-        text = latest_text(tracker)
-        row = table().row(intent)
-        subjek = tracker.get_slot("subjek")
-        record = current_record(kb, tracker) if tracker.get_slot("topik") == "pasal" else None
-
-        if intent == "sim_pilih_jenis":
-            atribut = tracker.get_slot("atribut") if subjek == "sim" else None
-            return sim.answer_for_class(dispatcher, tracker, kb, atribut)
-
-        # the message names a SIM class: the attribute for that class
-        if row.get("atribut") and (subjek in (None, "sim")) and sim.class_in_message(kb, tracker):
-            return sim.answer_for_class(dispatcher, tracker, kb, row["atribut"])
-
-        if row.get("kuhp"):
-            if record is None:
-                offence = other_offence(kb, text)
-                if offence is None:
-                    dispatcher.utter_message(
-                        text="Pasal atau perbuatan apa yang Anda maksud? Sebutkan nomor pasalnya "
-                        "(misalnya \"pasal 362\") atau perbuatannya (misalnya \"pencurian\").",
-                        buttons=_buttons(["pasal_kuhp_baru", "pasal_cari"]))
-                    return []
-                record = offence
-            return kuhp_follow_up(dispatcher, kb, record, row["kuhp"])
-
-        if row.get("kondisi"):
-            key = kfacts.detect_condition(kfacts.load_conditions(), text)
-            record = named_offence(kb, text) or record
-            if record is not None and key:
-                return condition_follow_up(dispatcher, kb, record, key)
-            offence = other_offence(kb, text)
-            if offence is not None:
-                return say_pasal(dispatcher, offence, None, default_kuhp(offence))
-            if record is not None:
-                lead = (f"Mohon maaf, keadaan yang Anda maksud belum saya pahami. Contohnya: "
-                        f"\"kalau korbannya meninggal?\" atau \"kalau dilakukan malam hari?\". "
-                        f"Yang ada di data kami tentang {record['judul'].lower()}:")
-                return say_pasal(dispatcher, record, lead, tracker.get_slot("kuhp"))
-            dispatcher.utter_message(
-                text="Maaf, perbuatan atau pasal apa yang Anda maksud? Sebutkan perbuatannya, "
-                "misalnya \"hukuman penganiayaan\", lalu tanyakan keadaannya.",
-                buttons=_buttons(["pasal_cari", "pasal_kuhp_baru"]))
-            return []
-
-        atribut = row.get("atribut")
-        if not subjek and atribut == "durasi" and PENALTY_RE.search(text):
-            dispatcher.utter_message(
-                text="Hukuman untuk perbuatan apa yang Anda maksud? Sebutkan perbuatannya, "
-                "misalnya \"hukuman pencurian\" atau \"pasal penipuan online\".",
-                buttons=_buttons(["pasal_cari", "pasal_kuhp_baru"]))
-            return []
-        if not subjek:
-            return ask_topic(dispatcher, atribut)
-        if record is not None:
-            events = pasal_attribute(dispatcher, kb, record, atribut)
-            if events is not None:
-                return events
-            if atribut == "lokasi":
-                return answer_intent(dispatcher, tracker, kb, "layanan_laporan_polisi", text)
-            return ask_topic(dispatcher, atribut)
-        if subjek == "sim" and atribut in sim.CLASS_ATTRIBUTES and tracker.get_slot("jenis_sim"):
-            return sim.answer_for_class(dispatcher, tracker, kb, atribut)
-        last = tracker.get_slot("intent_terakhir")
-        layanan = (tracker.get_slot("layanan_sim") if subjek == "sim"
-                   else table().row(last or "").get("layanan"))
-        target = table().follow_up(subjek, atribut, layanan, last)
-        if target is None:
-            what = table().judul(last) or subjek
-            dispatcher.utter_message(
-                text=f"Mohon maaf, data kami belum memuat {ATRIBUT_LABEL.get(atribut, atribut)} "
-                f"untuk {what.lower()}. Informasi lain yang tersedia:",
-                buttons=_buttons(table().for_subject(subjek)))
-            return []
-        return answer_intent(dispatcher, tracker, kb, target, text, atribut)

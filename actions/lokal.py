@@ -10,8 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Dict, List, Optional, Text
 
-from actions.answers import subject_events
-from actions.common import KnowledgeAction, entry_text, latest_intent
+from actions.answers import fact_lead, subject_events
+from actions.common import KnowledgeAction, entry_text, latest_intent, latest_text
 
 BULAN = ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
          "September", "Oktober", "November", "Desember"]
@@ -56,8 +56,14 @@ def missing(what: Text) -> Text:
     return kf.format_local_missing(what)
 
 
-def answer_contact(dispatcher, kb) -> List[Dict[Text, Any]]:
-    """Address, contacts and hours from the config, then the general entry (layanan.kontak_polres)."""
+def answer_contact(dispatcher, kb, text: Text = "") -> List[Dict[Text, Any]]:
+    """Address, contacts and hours from the config, then the general entry (layanan.kontak_polres).
+    A specific fact asked for ("berapa Polsek?") leads."""
+    lead = fact_lead(kb, "layanan_kontak_polres", text)
+    if lead:
+        body = "\n\n".join(p for p in (lead[1], entry_text(kb, "layanan.kontak_polres")) if p)
+        dispatcher.utter_message(text=body)
+        return subject_events("layanan_kontak_polres")
     nama = nama_polres(kb)
     known = [(label, kb.local(key)) for key, label in KONTAK_FIELDS]
     known = [(label, value) for label, value in known if value]
@@ -83,7 +89,7 @@ class ActionKontakPolres(KnowledgeAction):
         return "action_kontak_polres"
 
     def answer(self, dispatcher, tracker, domain, kb) -> List[Dict[Text, Any]]:
-        return answer_contact(dispatcher, kb)
+        return answer_contact(dispatcher, kb, latest_text(tracker))
 
 
 def sim_keliling_text(kb) -> Text:
@@ -121,11 +127,17 @@ LOCAL_TOPICS = {
 }
 
 
-def answer_local(dispatcher, kb, intent: Text) -> List[Dict[Text, Any]]:
+def answer_local(dispatcher, kb, intent: Text, text: Text = "",
+                 atribut: Optional[Text] = None) -> List[Dict[Text, Any]]:
     if intent not in LOCAL_TOPICS:
         intent = "sim_keliling"
     entry_id, local_part = LOCAL_TOPICS[intent]
     parts = [local_part(kb), entry_text(kb, entry_id)]
+    if atribut == "lokasi":  # "ngurusnya di mana?": where (the entry) before the schedule
+        parts.reverse()
+    lead = fact_lead(kb, intent, text)
+    if lead:  # a specific fact asked for ("Operasi Lilin 2025 berapa personel?") leads
+        parts.insert(0, lead[1])
     dispatcher.utter_message(text="\n\n".join(p for p in parts if p))
     return subject_events(intent)
 
@@ -135,4 +147,4 @@ class ActionInfoLokal(KnowledgeAction):
         return "action_info_lokal"
 
     def answer(self, dispatcher, tracker, domain, kb) -> List[Dict[Text, Any]]:
-        return answer_local(dispatcher, kb, latest_intent(tracker))
+        return answer_local(dispatcher, kb, latest_intent(tracker), latest_text(tracker))

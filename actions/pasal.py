@@ -11,7 +11,9 @@ from __future__ import annotations
 import re
 from typing import Any, Dict, List, Optional, Text
 
+from actions import pasal_lead
 from actions.common import KnowledgeAction, entity, latest_text
+from actions.normal import variants
 
 # "pasal 362", "psl 27A", "pasal 310 ayat 2", "pasal 44(1)"
 NOMOR_RE = re.compile(
@@ -78,6 +80,19 @@ def old_number_note(kb, nomor: Text, record: Dict[Text, Any]) -> Optional[Text]:
             f"(UU 1/2023); padanannya Pasal {baru[0]}.")
 
 
+# Words that name no offence: "pasal berapa?", "hukumane piro?", "nek pasal e apa".
+EMPTY_WORDS_RE = re.compile(
+    r"\b(pasal\w*|psl|ps|nomor\w*|nomer\w*|no|berapa|brp|piro|pira|pinten|apa|opo|menapa|napa|"
+    r"hukum\w*|ancam\w*|pidana\w*|paukuman\w*|dihukum|kena|kenanya|di|ing|ning|wonten|ten|"
+    r"kuhp|undang\w*|uu|nya|ne|e|ipun|ya|sih|dong|kak|pak|min|gan|kalau|kalo|klo|nek|menawi|terus|trus|"
+    r"lha|la|yang|yg|sing|itu|iku|niku|tahun|taun|thn|lama|suwe|suwene|dados|jadi|aja|saja)\b",
+    re.IGNORECASE)
+
+
+def content_words(text: Text) -> List[Text]:
+    return re.findall(r"\w+", EMPTY_WORDS_RE.sub(" ", text or ""))
+
+
 class ActionJawabPasal(KnowledgeAction):
     def name(self) -> Text:
         return "action_jawab_pasal"
@@ -97,18 +112,27 @@ class ActionJawabPasal(KnowledgeAction):
         if events is not None and not NOMOR_RE.search(text):
             return events
         # a general law question (fine categories, delik aduan, KUHAP ...): its entry
-        if table().refinement("pasal_cari", text) and not NOMOR_RE.search(text):
+        if any(table().refinement("pasal_cari", v) for v in variants(text)) and not NOMOR_RE.search(text):
             return answer_topic(dispatcher, kb, "pasal_cari", text) or []
+        events = lanjut.unclear_condition_instead(dispatcher, tracker, kb, text)
+        if events is not None:  # "kalau barangnya sudah dikembalikan?" about the current offence
+            return events
         nomor = nomor_from_tracker(tracker)
         uu = uu_from_tracker(kb, tracker)
         if nomor:
             records = kb.find_pasal(nomor, uu=uu) if uu else kb.find_pasal(nomor)
+            if not records and nomor.isdigit():  # "pasal 27 UU ITE": articles 27A, 27B ...
+                records = [r for r in kb.pasal_records() for k in r.get("kode") or []
+                           if re.fullmatch(rf"{nomor}[A-Za-z](\(\d+\))?", k["nomor"])
+                           and (uu is None or k["uu"] == uu)]
+                records = list({r["id"]: r for r in records}.values())
             elsewhere = kb.find_pasal(nomor) if uu and not records else []
             if elsewhere:  # e.g. "pasal 362 KUHP baru": 362 is an old-KUHP number
                 other = sorted({k["uu"] for r in elsewhere for k in r.get("kode") or []
                                 if k["nomor"].split("(")[0] == nomor.split("(")[0]})
+                first = pasal_lead.lead(kb, elsewhere[0], text)
                 parts = [f"Pasal {nomor} {uu} tidak ditemukan di data kami. Nomor itu ada di "
-                         f"{', '.join(other)}:"]
+                         f"{', '.join(other)}. {first or ''}".strip()]
                 parts += [without_disclaimer(kf.format_pasal(r), kf.DISCLAIMER) for r in elsewhere[:3]]
                 parts.append(kf.DISCLAIMER)
                 dispatcher.utter_message(text=kf.join_answers(parts))  # 110/112 line once
@@ -124,15 +148,25 @@ class ActionJawabPasal(KnowledgeAction):
                 dispatcher.utter_message(text=f"{text}\n\n{kf.DISCLAIMER}")
                 return []
             parts = [without_disclaimer(kf.format_pasal(r), kf.DISCLAIMER) for r in records[:3]]
-            lead = old_number_note(kb, nomor, records[0])
-            if lead:
-                parts.insert(0, lead)
             best = records[0]
+            note = old_number_note(kb, nomor, best)
+            if note:
+                parts.insert(0, note)
+            first = pasal_lead.lead(kb, best, text + (" kuhp lama" if note else ""))
+            if first:
+                parts.insert(0, first)
             base = nomor.split("(")[0]
             asked = {k["uu"] for k in best.get("kode") or [] if k["nomor"].split("(")[0] == base}
             kuhp = "lama" if asked == {"KUHP lama"} else lanjut.default_kuhp(best)
         else:
             results = kb.search_pasal(latest_text(tracker), limit=1 + MAX_RELATED)
+            if not results and not content_words(text):
+                # "pasal berapa?" with no offence named and none discussed: ask, never guess
+                dispatcher.utter_message(
+                    text="Pasal untuk perbuatan apa yang Anda maksud? Sebutkan perbuatannya, misalnya "
+                    "\"pencurian\" atau \"penipuan online\", atau nomor pasalnya (misalnya \"pasal 362\").",
+                    buttons=lanjut.topic_buttons(["pasal_cari", "pasal_kuhp_baru", "layanan_tilang"]))
+                return []
             if not results:
                 text = (
                     "Mohon maaf, saya belum menemukan pasal yang cocok di data kami. Sebutkan nomor "
@@ -142,9 +176,18 @@ class ActionJawabPasal(KnowledgeAction):
                 dispatcher.utter_message(text=f"{text}\n\n{kf.DISCLAIMER}")
                 return []
             best = results[0][0]
+            named = lanjut.named_offence(kb, text)
+            if named is not None and named["id"] != best["id"] and results[0][1] < 95:
+                best = named  # the offence the message names word for word ("kdrt sampai ...")
+            # a condition named in the question ("... sampai korbannya meninggal"): its rule leads
+            cond = pasal_lead.condition_lead(kb, best, text)
+            if cond is not None:
+                first, best = cond
+            else:
+                first = pasal_lead.lead(kb, best, text)
             kuhp = lanjut.default_kuhp(best)
-            parts = [without_disclaimer(kf.format_pasal(best), kf.DISCLAIMER)]
-            related = [short_ref(r) for r, _ in results[1:]]
+            parts = [first, without_disclaimer(kf.format_pasal(best), kf.DISCLAIMER)]
+            related = [short_ref(r) for r, _ in results if r["id"] != best["id"]][:MAX_RELATED]
             if related:
                 parts.append("Pasal lain yang mungkin terkait: " + "; ".join(related) + ".")
         parts.append(kf.DISCLAIMER)

@@ -14,7 +14,7 @@ import re
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
@@ -110,10 +110,29 @@ def class_buttons(kb) -> List[Dict[Text, Text]]:
     ]
 
 
-def ask_class(dispatcher: CollectingDispatcher, kb) -> None:
+def fee_overview(kb, layanan: Optional[Text]) -> Text:
+    """"Sebagai gambaran, ..." the fees of the two most asked classes (C, A) for the service."""
+    from knowledge import format as kf
+
+    parts = []
+    for kelas in BUTTON_FIRST:
+        fees = {s: kb.sim_fee(kelas, s) for s in ("baru", "perpanjang")}
+        if layanan in fees and fees[layanan]:
+            parts.append(f"SIM {kelas} {kf.format_rupiah(fees[layanan]['jumlah'])}")
+        elif fees["baru"] and fees["perpanjang"]:
+            parts.append(f"SIM {kelas}: baru {kf.format_rupiah(fees['baru']['jumlah'])}, "
+                         f"perpanjangan {kf.format_rupiah(fees['perpanjang']['jumlah'])}")
+    if not parts:
+        return ""
+    what = {"baru": "pembuatan baru", "perpanjang": "perpanjangan"}.get(layanan or "", "")
+    return f"Sebagai gambaran, biaya PNBP {what + ' ' if what else ''}{'; '.join(parts)}."
+
+
+def ask_class(dispatcher: CollectingDispatcher, kb, layanan: Optional[Text] = None) -> None:
+    overview = fee_overview(kb, layanan)
     dispatcher.utter_message(
         text="SIM golongan apa yang Anda maksud? Silakan pilih, misalnya SIM C untuk sepeda motor "
-        "atau SIM A untuk mobil.",
+        "atau SIM A untuk mobil." + (f"\n{overview}" if overview else ""),
         buttons=class_buttons(kb),
     )
 
@@ -154,7 +173,7 @@ def answer_fee(dispatcher, tracker: Tracker, kb, kelas: Optional[Text] = None) -
     """The PNBP fee for one class (asks for the class if it is still unknown)."""
     kelas = kelas or class_from_tracker(kb, tracker)
     if kelas is None:
-        ask_class(dispatcher, kb)
+        ask_class(dispatcher, kb, service_from_tracker(tracker))
         return subject_events("sim_biaya")
     layanan = service_from_tracker(tracker)
     text = fee_text(kb, kelas, layanan)
@@ -190,6 +209,12 @@ class ActionJawabSimBiaya(KnowledgeAction):
         return "action_jawab_sim_biaya"
 
     def answer(self, dispatcher, tracker, domain, kb) -> List[Dict[Text, Any]]:
+        if latest_intent(tracker) == "sim_biaya":  # "biayanya?" after SKCK: the SKCK fee
+            from actions.lanjut_subjek import reinterpret
+
+            events = reinterpret(dispatcher, tracker, kb, "sim_biaya", latest_text(tracker))
+            if events is not None:
+                return events
         return answer_fee(dispatcher, tracker, kb)
 
 
@@ -200,7 +225,14 @@ class ActionAskJenisSim(KnowledgeAction):
         return "action_ask_jenis_sim"
 
     def answer(self, dispatcher, tracker, domain, kb) -> List[Dict[Text, Any]]:
-        ask_class(dispatcher, kb)
+        if latest_intent(tracker) == "sim_biaya":
+            from actions.lanjut_subjek import foreign_target
+
+            if foreign_target(tracker, kb, "sim_biaya", latest_text(tracker)):
+                # a fee follow-up about another subject (SKCK ...): close the form without
+                # asking; action_jawab_sim_biaya then answers that subject's fee
+                return [ActiveLoop(None)]
+        ask_class(dispatcher, kb, service_from_tracker(tracker))
         return []
 
 

@@ -23,6 +23,20 @@ class ActionJawabTopik(KnowledgeAction):
             events = pasal_follow_up_instead(dispatcher, tracker, kb, text)
             if events is not None:
                 return events
+        if intent == "layanan_tilang":  # "denda gak pakai helm berapa": the UU LLAJ article
+            from actions.lanjut import named_offence, say_pasal
+            from actions.pasal_lead import lead
+
+            record = named_offence(kb, text)
+            if record is not None and any(k["uu"] == "UU LLAJ" for k in record.get("kode") or []):
+                return say_pasal(dispatcher, record, lead(kb, record, text), None)
+        from actions.lanjut_subjek import reinterpret, switch_instead
+
+        events = switch_instead(dispatcher, tracker, kb, text)  # "kalau SKCK?": same attribute
+        if events is None:  # "masa berlakunya?" after SKCK, taken for a SIM intent
+            events = reinterpret(dispatcher, tracker, kb, intent, text)
+        if events is not None:
+            return events
         return answer_topic(dispatcher, kb, intent, text)
 
 

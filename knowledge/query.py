@@ -45,7 +45,23 @@ tentang ttg soal masalah kasus tindak tindakan perbuatan kena dikenakan dijerat 
 di ke dari dan atau dengan dgn itu ini nya lah kah dong donk ya yah kak pak bu min mas mbak bang
 tahun thn penjara dipenjara berapa lama uu undang kuhp baru lama nomor no isi bunyi
 saya aku gue gw kamu anda dia mereka kita ada adalah jadi bisa boleh mau ingin tanya nanya
+piro pira pinten pirang opo napa menapa nek yen menawi iku kuwi niku iki niki sing ingkang kenane
+wong uwong tiyang dihukum hukumane ukumane paukuman paukumane ancamane dipenjara taun tahunan
+ning ing teng wonten dados dadi nggih njih lur gan sis bro sih aja doang gak ga nggak ora mboten
 """.split())
+
+# Javanese and slang words for offences -> the words the records' keywords use.
+_SEARCH_NORMS = {
+    "nyolong": "mencuri", "colong": "curi", "colongan": "curian", "dicolong": "dicuri",
+    "nyolongi": "mencuri", "maling": "maling", "tuku": "beli", "nuku": "beli", "tumbas": "beli",
+    "adol": "jual", "ngedol": "jual", "sade": "jual", "nganggo": "pakai", "ngangge": "pakai",
+    "mateni": "membunuh", "dipateni": "dibunuh", "mejahi": "membunuh", "ngapusi": "menipu",
+    "diapusi": "ditipu", "apus": "tipu", "gebuki": "pukul", "digebuki": "dipukuli",
+    "ngantemi": "memukul", "diantemi": "dipukuli", "nggebuk": "memukul", "nabok": "menampar",
+    "ditabok": "ditampar", "nyabu": "nyabu", "ngombe": "minum", "judian": "judi",
+    "ngrampok": "merampok", "dirampok": "dirampok", "mbegal": "begal", "dibegal": "dibegal",
+    "barang": "barang", "montor": "motor", "pit": "motor", "hape": "hp", "ngrusak": "merusak",
+}
 
 # Aliases that only count when they are the whole answer ("sim di mana?" is not SIM DI).
 _AMBIGUOUS_IN_SENTENCE = {"sim di", "sim d 1", "d 1", "b 1", "b 2", "c 1", "c 2"}
@@ -272,7 +288,7 @@ class KnowledgeBase:
                      cutoff: float = FUZZY_CUTOFF) -> List[Tuple[Dict[str, Any], float]]:
         if not text or not isinstance(text, str):
             return []
-        words = [w for w in default_process(text).split() if w not in _STOPWORDS]
+        words = [_SEARCH_NORMS.get(w, w) for w in default_process(text).split() if w not in _STOPWORDS]
         query = " ".join(words)
         if not query:
             return []

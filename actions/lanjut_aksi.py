@@ -1,0 +1,257 @@
+"""`action_lanjut` and `action_lanjut_cek`: answering follow-up questions.
+
+`action_lanjut` answers every lanjut_* intent and a bare SIM class through
+`answer_follow_up` (subject slots + the intent table, helpers in actions/lanjut.py).
+`action_lanjut_cek` runs first when the NLU is unsure (nlu_fallback, data/rules/fallback.yml):
+inside a conversation, a short message that is recognisably a follow-up (a condition of the
+offence being discussed, another service named alone, an attribute word such as "biayane?",
+"syarate?") is answered as that follow-up and the turn ends (FollowupAction action_listen);
+anything else falls through to the clarification question (action_klarifikasi).
+"""
+from __future__ import annotations
+
+import re
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk.events import FollowupAction
+
+from actions.common import KnowledgeAction, latest_intent, latest_text
+from actions.intents import table
+from actions.lanjut import (
+    ATRIBUT_LABEL,
+    PENALTY_RE,
+    _buttons,
+    answer_intent,
+    ask_topic,
+    condition_follow_up,
+    current_record,
+    default_kuhp,
+    kuhp_follow_up,
+    named_offence,
+    other_offence,
+    pasal_attribute,
+    say_pasal,
+)
+
+# Attribute words of a short follow-up the NLU was unsure about -> the lanjut_* intent.
+ATTRIBUTE_WORDS = (
+    ("lanjut_kuhp_baru", r"kuhp\s+(baru|anyar|enggal|nasional)|\bbaru\s*nya\b"),
+    ("lanjut_kuhp_lama", r"kuhp\s+(lama|lawas|lami)|\bdulu\w*\b|\bbiyen\b|rumiyin"),
+    ("lanjut_biaya", r"biaya\w*|bayar\w*|byr|ongkos\w*|tarif\w*|harga\w*|regane|wragad\w*|"
+                     r"denda\w*|dendo\w*"),
+    ("lanjut_syarat", r"syarat\w*|berkas\w*|dokumen\w*|persyaratan\w*|gowo|nggowo|mbeta|bawa\s+apa"),
+    ("lanjut_masa_berlaku", r"berlaku\w*|brlaku|blaku|expired|kadaluarsa|kedaluwarsa|masa\s+aktif|"
+                            r"masa\s+laku\w*"),
+    ("lanjut_online", r"online|onlen|daring|aplikasi\w*|\bapk\b"),
+    ("lanjut_lokasi", r"di\s*mana|dmn|ngendi|\bendi\b|pundi|tempat\w*|kantor\w*|lokasi\w*|alamat\w*"),
+    ("lanjut_usia", r"\bumur\w*|\busia\w*|yuswa\w*"),
+    ("lanjut_durasi", r"berapa\s+lama|brp\s+lama|suwe\w*|dangu\w*|hukum\w*|penjara\w*|dipenjara|"
+                      r"pidana\w*|ukuman\w*"),
+)
+MAX_UNSURE_WORDS = 8
+
+
+def offence_named_instead(dispatcher, tracker, kb, intent: Text, text: Text,
+                          record) -> Optional[List[Dict[Text, Any]]]:
+    """A lanjut_* message that names an offence other than the one discussed is a pasal
+    question of its own: article and penalty first (or the rule for a condition it names)."""
+    from actions.pasal_lead import condition_lead, lead
+
+    if not intent.startswith("lanjut_") or intent == "lanjut_subjek":
+        return None
+    named = named_offence(kb, text)
+    if named is None or (record is not None and named["id"] == record["id"]):
+        return None
+    code_words = r"kuhp|\bbaru\b|\blama\b|anyar|lawas|lami|enggal"
+    if table().row(intent).get("kuhp") and re.search(code_words, text, re.I):
+        return kuhp_follow_up(dispatcher, kb, named, table().row(intent)["kuhp"])
+    cond = condition_lead(kb, named, text)
+    if cond is not None:
+        return say_pasal(dispatcher, cond[1], cond[0], default_kuhp(cond[1]))
+    return say_pasal(dispatcher, named, lead(kb, named, text), default_kuhp(named))
+
+
+def answer_follow_up(dispatcher, tracker, kb, intent: Text, text: Text) -> List[Dict[Text, Any]]:
+    """A follow-up intent combined with the subject slots, answered like the direct question."""
+    from actions import sim
+    from knowledge import facts as kfacts
+
+    row = table().row(intent)
+    subjek = tracker.get_slot("subjek")
+    record = current_record(kb, tracker) if tracker.get_slot("topik") == "pasal" else None
+
+    if intent == "lanjut_subjek" and sim.class_in_message(kb, tracker):
+        intent = "sim_pilih_jenis"  # "kalau SIM A?": a class, not a service
+    if intent == "sim_pilih_jenis":
+        atribut = tracker.get_slot("atribut")
+        if subjek != "sim" and not table().follow_up("sim", atribut or ""):
+            atribut = None  # e.g. after a pasal: SIM fees
+        return sim.answer_for_class(dispatcher, tracker, kb, atribut)
+
+    events = offence_named_instead(dispatcher, tracker, kb, intent, text, record)
+    if events is not None:  # "nipu orang hukumannya berapa tahun?": a pasal question of its own
+        return events
+
+    from actions.lanjut_subjek import switch_instead
+
+    events = switch_instead(dispatcher, tracker, kb, text)  # "nek SKCK piye?"
+    if events is not None:
+        return events
+    if row.get("ganti_subjek"):
+        from actions.lanjut_subjek import subject_overview
+
+        return subject_overview(dispatcher, tracker, kb, text)
+
+    # a specific fact of the answer just given ("biayanya?" after a lost SIM, "kalau telat?"
+    # after SKCK renewal, "kalau gagal?" after the SIM exam): that answer, led by the fact
+    last = tracker.get_slot("intent_terakhir")
+    if subjek and subjek != "pasal" and last and not sim.class_in_message(kb, tracker):
+        from actions.answers import fact_lead
+
+        if table().row(last).get("entry") and fact_lead(kb, last, text):
+            return answer_intent(dispatcher, tracker, kb, last, text, row.get("atribut"))
+
+    # the message names a SIM class: the attribute for that class
+    if row.get("atribut") and (subjek in (None, "sim")) and sim.class_in_message(kb, tracker):
+        return sim.answer_for_class(dispatcher, tracker, kb, row["atribut"])
+
+    if row.get("kuhp"):
+        if record is None:
+            offence = other_offence(kb, text)
+            if offence is None:
+                dispatcher.utter_message(
+                    text="Pasal atau perbuatan apa yang Anda maksud? Sebutkan nomor pasalnya "
+                    "(misalnya \"pasal 362\") atau perbuatannya (misalnya \"pencurian\").",
+                    buttons=_buttons(["pasal_cari", "pasal_kuhp_baru", "layanan_tilang"]))
+                return []
+            if not re.search(r"kuhp|\bbaru\b|\blama\b|anyar|lawas|lami|enggal", text, re.I):
+                # "gratifikasi pasal berapa?": a direct question, not "and in the other code?"
+                from actions.pasal_lead import lead as pasal_lead
+
+                return say_pasal(dispatcher, offence, pasal_lead(kb, offence, text),
+                                 default_kuhp(offence))
+            record = offence
+        return kuhp_follow_up(dispatcher, kb, record, row["kuhp"])
+
+    if row.get("kondisi"):
+        key = kfacts.detect_condition(kfacts.load_conditions(), text)
+        record = named_offence(kb, text) or record
+        if record is not None and key:
+            return condition_follow_up(dispatcher, kb, record, key)
+        offence = other_offence(kb, text)
+        if offence is not None:
+            return say_pasal(dispatcher, offence, None, default_kuhp(offence))
+        if record is not None:
+            lead = (f"Mohon maaf, keadaan yang Anda maksud belum saya pahami. Contohnya: "
+                    f"\"kalau korbannya meninggal?\" atau \"kalau dilakukan malam hari?\". "
+                    f"Yang ada di data kami tentang {record['judul'].lower()}:")
+            return say_pasal(dispatcher, record, lead, tracker.get_slot("kuhp"))
+        dispatcher.utter_message(
+            text="Maaf, perbuatan atau pasal apa yang Anda maksud? Sebutkan perbuatannya, "
+            "misalnya \"hukuman penganiayaan\", lalu tanyakan keadaannya.",
+            buttons=_buttons(["pasal_cari", "pasal_kuhp_baru", "layanan_tilang"]))
+        return []
+
+    atribut = row.get("atribut")
+    if not subjek and atribut == "durasi" and PENALTY_RE.search(text):
+        dispatcher.utter_message(
+            text="Hukuman untuk perbuatan apa yang Anda maksud? Sebutkan perbuatannya, "
+            "misalnya \"hukuman pencurian\" atau \"pasal penipuan online\".",
+            buttons=_buttons(["pasal_cari", "pasal_kuhp_baru", "layanan_tilang"]))
+        return []
+    if not subjek:
+        return ask_topic(dispatcher, atribut)
+    if record is not None:
+        events = pasal_attribute(dispatcher, kb, record, atribut)
+        if events is not None:
+            return events
+        if atribut == "lokasi":
+            return answer_intent(dispatcher, tracker, kb, "layanan_laporan_polisi", text)
+        return ask_topic(dispatcher, atribut)
+    if subjek == "sim" and atribut in sim.CLASS_ATTRIBUTES and tracker.get_slot("jenis_sim"):
+        return sim.answer_for_class(dispatcher, tracker, kb, atribut)
+    last = tracker.get_slot("intent_terakhir")
+    layanan = (tracker.get_slot("layanan_sim") if subjek == "sim"
+               else table().row(last or "").get("layanan"))
+    target = table().follow_up(subjek, atribut, layanan, last)
+    if target is None:
+        what = table().judul(last) or subjek
+        dispatcher.utter_message(
+            text=f"Mohon maaf, data kami belum memuat {ATRIBUT_LABEL.get(atribut, atribut)} "
+            f"untuk {what.lower()}. Informasi lain yang tersedia:",
+            buttons=_buttons(table().for_subject(subjek)))
+        return []
+    return answer_intent(dispatcher, tracker, kb, target, text, atribut)
+
+
+class ActionLanjut(KnowledgeAction):
+    def name(self) -> Text:
+        return "action_lanjut"
+
+    def answer(self, dispatcher, tracker, domain, kb) -> List[Dict[Text, Any]]:
+        return answer_follow_up(dispatcher, tracker, kb, latest_intent(tracker), latest_text(tracker))
+
+
+def unsure_follow_up(tracker, kb, text: Text) -> Optional[Text]:
+    """The follow-up intent an unclear message stands for inside a conversation, or None."""
+    from actions.lanjut_subjek import bare_subject
+    from knowledge import facts as kfacts
+
+    if not tracker.get_slot("subjek") or len(re.findall(r"\w+", text or "")) > MAX_UNSURE_WORDS:
+        return None
+    if tracker.get_slot("pasal_id") and kfacts.detect_condition(kfacts.load_conditions(), text):
+        return "lanjut_kondisi"
+    if bare_subject(text):
+        return "lanjut_subjek"
+    for intent, pattern in ATTRIBUTE_WORDS:
+        if re.search(pattern, text or "", re.IGNORECASE):
+            return intent
+    return None
+
+
+class ActionLanjutCek(KnowledgeAction):
+    """Before the clarification question: an unclear message that is a follow-up is answered."""
+
+    def name(self) -> Text:
+        return "action_lanjut_cek"
+
+    def answer(self, dispatcher, tracker, domain, kb) -> List[Dict[Text, Any]]:
+        text = latest_text(tracker)
+        intent = unsure_follow_up(tracker, kb, text)
+        if intent is not None:
+            events = answer_follow_up(dispatcher, tracker, kb, intent, text)
+            return list(events or []) + [FollowupAction("action_listen")]
+        events = specific_question(dispatcher, tracker, domain, kb, text)
+        if events is not None:
+            return list(events) + [FollowupAction("action_listen")]
+        ranking = [r.get("name") for r in (tracker.latest_message or {}).get("intent_ranking") or []
+                   if r.get("name") != "nlu_fallback"]
+        if ranking and ranking[0].startswith("lanjut_") and not tracker.get_slot("subjek"):
+            # "pasal berapa?" with nothing discussed yet: ask which topic (buttons), never guess
+            events = answer_follow_up(dispatcher, tracker, kb, ranking[0], text)
+            return list(events or []) + [FollowupAction("action_listen")]
+        return []  # the rule goes on to action_klarifikasi
+
+
+def specific_question(dispatcher, tracker, domain, kb, text: Text) -> Optional[List[Dict[Text, Any]]]:
+    """An unsure message whose most likely intent is confirmed by the message itself: a
+    specific fact of that intent matches ("nomor wa propam berapa"), or it names an article or
+    an offence for pasal_cari. Never for refusals: those stay with the clarification."""
+    from actions.answers import BIAYA_RE, fact_lead
+    from actions.pasal import NOMOR_RE, ActionJawabPasal
+
+    ranking = (tracker.latest_message or {}).get("intent_ranking") or []
+    names = [r.get("name") for r in ranking if r.get("name") not in (None, "nlu_fallback")][:2]
+    for name in names:
+        if name.startswith(("blokir_", "lapor_", "sapaan_")):
+            return None
+        if name == "pasal_cari" and (NOMOR_RE.search(text) or named_offence(kb, text)):
+            return ActionJawabPasal().answer(dispatcher, tracker, domain, kb)
+        row = table().row(name)
+        class_fee = (row.get("topik") == "sim" and kb.resolve_sim_class(text) and BIAYA_RE.search(text))
+        if row.get("entry") and (fact_lead(kb, name, text) or class_fee):
+            return answer_intent(dispatcher, tracker, kb, name, text)
+    return None
+
+    def _leave_sim_form(self, tracker) -> List[Dict[Text, Any]]:
+        return []  # an unclear message does not end the SIM-class question
