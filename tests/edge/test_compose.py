@@ -166,7 +166,7 @@ SERVICE_CODE = {"actions": ["actions", "reports", "knowledge", "privacy", "hando
                 "dashboard": ["dashboard", "reports", "privacy"],
                 "webchat": ["webchat", "privacy"]}
 SERVICE_CONFIG = {"rasa": ["deploy/endpoints.docker.yml"], "edge": ["deploy/caddy"]}
-SERVICE_CODE["rasa"] = ["privacy", "rasa_stores",  # the tracker store class named in deploy/endpoints.docker.yml
+SERVICE_CODE["rasa"] = ["privacy", "rasa_stores",  # tracker store class in deploy/endpoints.docker.yml
                         "handoff", "reports"]  # the handoff gateway registered by channels/
 READ_BY_IMAGE = {
     "rasa": {"SANIC_WORKERS": "Sanic, Rasa's web server"},
