@@ -94,8 +94,9 @@ def record_text(record: Dict[Text, Any]) -> Text:
 
 
 def say_pasal(dispatcher, record, lead: Optional[Text], kuhp: Optional[Text]) -> List[Dict[Text, Any]]:
-    body = record_text(record)
-    dispatcher.utter_message(text=f"{lead}\n\n{body}" if lead else body)
+    from knowledge import format as kf
+
+    dispatcher.utter_message(text=kf.join_answers([lead or "", record_text(record)]))  # 110/112 first
     return pasal_events(record, kuhp)
 
 

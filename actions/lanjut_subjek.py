@@ -55,20 +55,27 @@ def bare_subject(text: Text) -> Optional[Text]:
     return found if not rest else None
 
 
-def switch_instead(dispatcher, tracker, kb, text: Text) -> Optional[List[Dict[Text, Any]]]:
-    """Answer the last attribute for the subject a bare follow-up names; None if not one."""
+def switch_target(tracker, text: Text) -> Optional[Text]:
+    """The intent for the last attribute of the subject a bare follow-up names ("kalau SIM?" after
+    "SKCK bisa online?": the SIM online intent); None if the message is not one."""
     from actions.intents import table
-    from actions.lanjut import answer_intent
 
     atribut = tracker.get_slot("atribut")
     old = tracker.get_slot("subjek")
     new = bare_subject(text)
     if not atribut or not old or new is None or new == old:
         return None
-    target = table().follow_up(new, atribut)
+    return table().follow_up(new, atribut)
+
+
+def switch_instead(dispatcher, tracker, kb, text: Text) -> Optional[List[Dict[Text, Any]]]:
+    """Answer the last attribute for the subject a bare follow-up names; None if not one."""
+    from actions.lanjut import answer_intent
+
+    target = switch_target(tracker, text)
     if target is None:
         return None
-    return answer_intent(dispatcher, tracker, kb, target, text, atribut)
+    return answer_intent(dispatcher, tracker, kb, target, text, tracker.get_slot("atribut"))
 
 
 def subject_overview(dispatcher, tracker, kb, text: Text) -> List[Dict[Text, Any]]:

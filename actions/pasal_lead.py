@@ -7,8 +7,8 @@ line and the history. `lead(record, text, kb)` builds that one sentence from the
 - the article in force (KUHP baru first), with the old one in brackets; when the message asks
   for the old code ("KUHP lama", "dulu"), the old article comes first;
 - the current penalty; when the current penalty has no figure yet (UU LLAJ after UU 1/2026:
-  kurungan repealed, fines not yet converted) the penalty as it read before 2 January 2026,
-  labelled as such;
+  kurungan repealed, fines not yet converted) that comes first, then the penalty as it read
+  before 2 January 2026, labelled as such;
 - the fine category with its maximum when the message asks about the fine.
 `condition_lead(kb, record, text)` is the sentence for a condition named in a direct question
 ("penganiayaan sampai korbannya meninggal"), from knowledge/fakta/pasal_kondisi.yml.
@@ -46,8 +46,7 @@ def _refs(record: Dict[Text, Any], text: Text) -> Tuple[Text, Optional[Dict[Text
     picked = _by_condition(main, text)
     if picked is not None:  # "KDRT sampai korban meninggal": the sub-article for that case
         return _ref(picked), picked
-    refs = ", ".join(_ref(k) for k in main[:2])
-    return refs, main[0]
+    return _ref(main[0]), main[0]  # one article with its own penalty (never another's)
 
 
 # A condition named in the question and the words the sub-article's penalty uses for it.
@@ -79,8 +78,8 @@ def _penalty(kb, kode: Dict[Text, Any], text: Text) -> Text:
     before = (kode.get("ancaman_sebelum") or "").strip().rstrip(".")
     if before and not re.search(r"\d+\s*(tahun|bulan|hari)|rp\s*\d", ancaman, re.IGNORECASE):
         # no figure in force yet: say so, and give the earlier figure as history
-        return (f"sebelum 2 Januari 2026 ancamannya {before}; sejak itu pidana kurungan dihapus "
-                "dan batas dendanya belum kami pastikan")
+        return (f"sejak 2 Januari 2026 pidana kurungannya sudah dihapus dan batas dendanya belum kami "
+                f"pastikan; sebelum itu ancamannya {before}")
     kategori = kode.get("kategori_denda")
     if kategori and ASKS_FINE_RE.search(text or ""):
         maks = kb.denda_maks(kategori) if kb is not None else None

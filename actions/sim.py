@@ -210,9 +210,12 @@ class ActionJawabSimBiaya(KnowledgeAction):
 
     def answer(self, dispatcher, tracker, domain, kb) -> List[Dict[Text, Any]]:
         if latest_intent(tracker) == "sim_biaya":  # "biayanya?" after SKCK: the SKCK fee
-            from actions.lanjut_subjek import reinterpret
+            from actions.lanjut_subjek import reinterpret, switch_instead
 
-            events = reinterpret(dispatcher, tracker, kb, "sim_biaya", latest_text(tracker))
+            # "kalau SIM gimana?" after "SKCK bisa online?": SIM online, not the SIM fee
+            events = switch_instead(dispatcher, tracker, kb, latest_text(tracker))
+            if events is None:
+                events = reinterpret(dispatcher, tracker, kb, "sim_biaya", latest_text(tracker))
             if events is not None:
                 return events
         return answer_fee(dispatcher, tracker, kb)
@@ -226,9 +229,10 @@ class ActionAskJenisSim(KnowledgeAction):
 
     def answer(self, dispatcher, tracker, domain, kb) -> List[Dict[Text, Any]]:
         if latest_intent(tracker) == "sim_biaya":
-            from actions.lanjut_subjek import foreign_target
+            from actions.lanjut_subjek import foreign_target, switch_target
 
-            if foreign_target(tracker, kb, "sim_biaya", latest_text(tracker)):
+            text = latest_text(tracker)
+            if foreign_target(tracker, kb, "sim_biaya", text) or switch_target(tracker, text):
                 # a fee follow-up about another subject (SKCK ...): close the form without
                 # asking; action_jawab_sim_biaya then answers that subject's fee
                 return [ActiveLoop(None)]

@@ -200,6 +200,10 @@ async def run_guarded(on_new_message: Callable[[UserMessage], Awaitable[Any]], m
     if not faults.failures:
         return
     log.warning("fault reply to %s: %s", message.sender_id, "; ".join(faults.failures)[:500])
-    await message.output_channel.send_response(message.sender_id, {"text": texts.FAULT})
-    if finished:
-        await _record_reply(agent, message.sender_id, texts.FAULT)
+    # Handling that raised (e.g. Redis lock/tracker store down) never saved the message: say so and
+    # ask for it again. An action-server fault is handled by Rasa, which saved the message.
+    unsaved = finished and (task.cancelled() or task.exception() is not None)
+    reply = texts.FAULT_RETRY if unsaved else texts.FAULT
+    await message.output_channel.send_response(message.sender_id, {"text": reply})
+    if finished and not unsaved:
+        await _record_reply(agent, message.sender_id, reply)

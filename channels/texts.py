@@ -12,6 +12,11 @@ TOO_LONG = (f"Maaf, pesan Anda terlalu panjang (lebih dari {MAX_TEXT_CHARS} kara
 FAULT = ("Maaf, Pak Polisi sedang mengalami gangguan teknis dan belum dapat menjawab pertanyaan "
          "Anda. Pesan Anda sudah tercatat; silakan coba lagi beberapa saat lagi. " + DARURAT)
 
+# The message itself could not be handled (e.g. the tracker or lock store is unreachable): it is
+# NOT recorded, so the user is asked to send it again (never told it was recorded).
+FAULT_RETRY = ("Maaf, Pak Polisi sedang mengalami gangguan teknis sehingga pesan Anda belum dapat "
+               "diproses dan belum tercatat. Mohon kirim ulang beberapa saat lagi. " + DARURAT)
+
 INJECTION = ("Maaf, perintah itu tidak dapat digunakan di sini. Silakan tulis pertanyaan Anda "
              "dengan kalimat biasa, misalnya \"syarat SIM baru\". " + DARURAT)
 

@@ -301,18 +301,17 @@ def format_pasal(record: Optional[Dict[str, Any]]) -> str:
 
 
 def join_answers(parts: Iterable[str]) -> str:
-    """Join several formatted answers with blank lines; the 110/112 line and the disclaimer are
-    kept once (the first 110/112 line, the disclaimer at the end)."""
-    out, seen_help, has_disclaimer = [], False, False
+    """Join several formatted answers with blank lines. The 110/112 line is kept once and leads the
+    whole answer (safety before any article or figure); the disclaimer is kept once, at the end."""
+    out, has_help, has_disclaimer = [], False, False
     for part in parts:
         if not part:
             continue
         lines = []
         for line in part.split("\n"):
             if line == BANTUAN_DARURAT:
-                if seen_help:
-                    continue
-                seen_help = True
+                has_help = True
+                continue
             if line == DISCLAIMER:
                 has_disclaimer = True
                 continue
@@ -320,6 +319,8 @@ def join_answers(parts: Iterable[str]) -> str:
         text = "\n".join(lines).strip()
         if text:
             out.append(text)
+    if has_help:
+        out.insert(0, BANTUAN_DARURAT)
     if has_disclaimer:
         out.append(DISCLAIMER)
     return "\n\n".join(out)
