@@ -78,8 +78,8 @@ def _penalty(kb, kode: Dict[Text, Any], text: Text) -> Text:
     before = (kode.get("ancaman_sebelum") or "").strip().rstrip(".")
     if before and not re.search(r"\d+\s*(tahun|bulan|hari)|rp\s*\d", ancaman, re.IGNORECASE):
         # no figure in force yet: say so, and give the earlier figure as history
-        return (f"sejak 2 Januari 2026 pidana kurungannya sudah dihapus dan batas dendanya belum kami "
-                f"pastikan; sebelum itu ancamannya {before}")
+        return (f"kurungan sudah dihapus sejak 2 Januari 2026 (dulu {before}); batas denda barunya "
+                "belum kami pastikan")
     kategori = kode.get("kategori_denda")
     if kategori and ASKS_FINE_RE.search(text or ""):
         maks = kb.denda_maks(kategori) if kb is not None else None
@@ -97,7 +97,7 @@ def lead(kb, record: Dict[Text, Any], text: Text) -> Optional[Text]:
     sentence = f"{record['judul']}: {refs}"
     if penalty:
         sentence += f", {penalty}"
-    if len(sentence) > MAX_LEAD + 60 and ";" in penalty:
+    if len(sentence) > MAX_LEAD + 60 and ";" in penalty and "(dulu " not in penalty:
         sentence = f"{record['judul']}: {refs}, {penalty.split(';')[0]}"
     return sentence.rstrip(".") + "."
 
