@@ -31,24 +31,7 @@ def token_file() -> Path:
 def load_token(create: bool = False) -> Optional[str]:
     """REPORTS_TOKEN, else the token file; with create=True a new random token is written to the
     file (mode 600) when neither exists. Returns None when there is none and create is False."""
-    tok = (os.environ.get("REPORTS_TOKEN") or "").strip()
-    if tok:
-        return tok
-    path = token_file()
-    try:
-        tok = path.read_text(encoding="utf-8").strip()
-        if tok:
-            return tok
-    except FileNotFoundError:
-        pass
-    if not create:
-        return None
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tok = secrets.token_urlsafe(32)
-    fd = os.open(str(path), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(tok + "\n")
-    return tok
+    return _read_or_create("REPORTS_TOKEN", token_file(), create)
 
 
 def _read_or_create(env: str, path: Path, create: bool) -> Optional[str]:
