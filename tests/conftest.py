@@ -10,6 +10,7 @@ import json
 import os
 import tempfile
 import urllib.request
+import uuid
 from pathlib import Path
 
 import pytest
@@ -74,6 +75,22 @@ def chat(rasa_url):
     def _chat(sender: str, text: str) -> list[dict]:
         return post_json(f"{rasa_url}/webhooks/rest/webhook", {"sender": sender, "message": text})
     return _chat
+
+
+@pytest.fixture
+def conv(chat):
+    """conv() -> say(text) -> (reply text, buttons) within one fresh conversation."""
+    def _new():
+        sender = f"test-conv-{uuid.uuid4().hex[:12]}"
+
+        def say(text: str):
+            messages = chat(sender, text)
+            reply = "\n".join(m.get("text") or "" for m in messages)
+            buttons = [b for m in messages for b in (m.get("buttons") or [])]
+            return reply, buttons
+
+        return say
+    return _new
 
 
 @pytest.fixture(scope="session")

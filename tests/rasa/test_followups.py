@@ -10,30 +10,12 @@ evaluation sets in tests/nlu/).
 """
 from __future__ import annotations
 
-import uuid
-
 import pytest
 
 pytestmark = pytest.mark.timeout(300)
 
 PAMIT = "Sampai jumpa, tetap jaga keamanan"
 REFUSAL_MARKERS = ("tidak dapat memberikan", "di luar layanan", "tidak dapat membantu")
-
-
-@pytest.fixture
-def conv(chat):
-    """conv() -> say(text) -> (reply text, buttons) within one fresh conversation."""
-    def _new():
-        sender = f"test-lanjut-{uuid.uuid4().hex[:12]}"
-
-        def say(text: str):
-            messages = chat(sender, text)
-            reply = "\n".join(m.get("text") or "" for m in messages)
-            buttons = [b for m in messages for b in (m.get("buttons") or [])]
-            return reply, buttons
-
-        return say
-    return _new
 
 
 def first_line(text: str) -> str:

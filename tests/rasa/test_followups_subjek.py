@@ -9,8 +9,6 @@ developer of these mechanisms (development tests, not the independent sets in te
 """
 from __future__ import annotations
 
-import uuid
-
 import pytest
 
 from actions import pasal_lead
@@ -82,21 +80,6 @@ def test_normal_text_for_fact_patterns():
 
 
 # ================================================================ through the running assistant
-@pytest.fixture
-def conv(chat):
-    def _new():
-        sender = f"test-subjek-{uuid.uuid4().hex[:12]}"
-
-        def say(text: str):
-            messages = chat(sender, text)
-            reply = "\n".join(m.get("text") or "" for m in messages)
-            buttons = [b for m in messages for b in (m.get("buttons") or [])]
-            return reply, buttons
-
-        return say
-    return _new
-
-
 def lead_of(reply: str) -> str:
     """The first LEAD characters after the 110/112 safety line, which leads every answer about a
     violent offence by design (audit corrections, tests/rasa/test_corrections.py)."""
