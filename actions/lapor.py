@@ -24,7 +24,7 @@ from rasa_sdk.types import DomainDict
 from actions.common import entity, latest_text, load_kb_or_none
 from actions.lapor_lokasi import MINTA_LOKASI, gps_since_form, wants_marker
 from actions.lapor_status import ActionLaporPembaruan, reporter_of
-from actions.urgensi import is_urgent, urgent_text
+from actions.urgensi import SEGERA, is_urgent, urgent_text
 from reports import schema
 from reports.client import ReportClient
 from reports.kinds import normalize_jenis
@@ -136,6 +136,8 @@ class ActionLaporMulai(Action):
         jenis = jenis_from_tracker(tracker)
         teks = ["Baik, saya bantu mencatat laporan Anda untuk diteruskan ke petugas.",
                 DARURAT_PEMBUKA]
+        if is_urgent(latest_text(tracker)):  # "tolong ada yang ditusuk, mau lapor": call first
+            teks = [SEGERA, "Sambil menunggu, saya bantu mencatat laporan Anda untuk diteruskan ke petugas."]
         if jenis:
             teks.append(f"Jenis kejadian: {jenis_label(jenis)}.")
         teks.append("Ketik \"batal\" kapan saja untuk membatalkan.")
