@@ -169,6 +169,10 @@ def answer_follow_up(dispatcher, tracker, kb, intent: Text, text: Text) -> List[
     if not subjek:
         return ask_topic(dispatcher, atribut)
     if record is not None:
+        key = kfacts.detect_condition(kfacts.load_conditions(), text)
+        if key and kfacts.condition_link(kfacts.load_conditions(), record["id"], key):
+            # "kalau lewat selebaran?" read as lanjut_online: a condition of the offence discussed
+            return condition_follow_up(dispatcher, kb, record, key)
         events = pasal_attribute(dispatcher, kb, record, atribut)
         if events is not None:
             return events
@@ -208,6 +212,8 @@ def unsure_follow_up(tracker, kb, text: Text) -> Optional[Text]:
         return None
     if tracker.get_slot("pasal_id") and kfacts.detect_condition(kfacts.load_conditions(), text):
         return "lanjut_kondisi"
+    if tracker.get_slot("subjek") == "sim" and kb.resolve_sim_class(text):
+        return "sim_pilih_jenis"  # "trus yg buat nyetir di luar negri?": the last attribute, that class
     if bare_subject(text):
         return "lanjut_subjek"
     for intent, pattern in ATTRIBUTE_WORDS:

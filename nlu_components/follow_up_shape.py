@@ -9,7 +9,8 @@ domain:
 - it is short and starts with a follow-up word ("kalau", "klo", "nek", "menawi", "terus",
   "bagaimana dengan" ...);
 - it names something the assistant answers about: an offence from the knowledge base
-  (knowledge/data/pasal.yml `kata_kunci`) or a domain word (fee, requirement, penalty, exam ...);
+  (knowledge/data/pasal.yml `kata_kunci`), an offence condition (knowledge/fakta/pasal_kondisi.yml)
+  or a domain word (fee, requirement, penalty, exam ...);
 - it asks for no way around the law ("caranya", "biar", "supaya tidak ketahuan" ...);
 - for `blokir_pribadi`: it asks about a penalty and names no officer or official;
 - `blokir_gaji` is never taken back.
@@ -39,6 +40,7 @@ logger = logging.getLogger(__name__)
 
 PATTERNS_FILE = Path(__file__).with_name("follow_up_patterns.yml")
 PASAL_FILE = Path(__file__).resolve().parents[1] / "knowledge" / "data" / "pasal.yml"
+CONDITIONS_FILE = Path(__file__).resolve().parents[1] / "knowledge" / "fakta" / "pasal_kondisi.yml"
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
@@ -80,8 +82,18 @@ def offence_keywords(path: Path = PASAL_FILE) -> List[Text]:
     return sorted((w for w in words if len(w) >= 4), key=len, reverse=True)
 
 
+def condition_words(path: Path = CONDITIONS_FILE) -> List[Text]:
+    """The word patterns of the offence conditions ("kalau pakai kekerasan?", "kalau malam?")."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except OSError:
+        return []
+    return [f"(?:{c['kata']})" for c in (data.get("kondisi") or {}).values() if c.get("kata")]
+
+
 def load_shape() -> Shape:
     patterns = yaml.safe_load(PATTERNS_FILE.read_text(encoding="utf-8")) or {}
+    patterns["domain"] = list(patterns.get("domain") or []) + condition_words()
     return Shape(patterns, offence_keywords())
 
 

@@ -13,6 +13,7 @@ TAKEN_BACK = [
     ("blokir_luar_topik", "nek ujiane gagal iso ngulang?"),
     ("blokir_pribadi", "kalau korbannya istri sendiri sampai meninggal, hukumannya?"),
     ("blokir_melanggar_hukum", "klo nadah barang curian?"),
+    ("blokir_melanggar_hukum", "terus kalau pakai ancaman senjata?"),
 ]
 KEPT = [
     ("blokir_gaji", "kalau gaji kapolsek?"),
