@@ -82,3 +82,40 @@ def test_sqlite_tracker_store_is_wal_pooled_and_durable_for_other_readers(tmp_pa
         other.close()
     texts_ = [e.text for e in asyncio.run(store.retrieve("warga-1")).events if hasattr(e, "text")]
     assert texts_ == ["halo", "syarat sim", "biaya skck"]
+
+
+def test_sqlite_reads_equal_rasas_own_across_sessions(tmp_path):
+    """Our _retrieve / _additional_events (data column only, count in SQL) give what Rasa's own
+    SQLTrackerStore methods give on the same database, with two conversation sessions."""
+    from rasa.core.tracker_store import SQLTrackerStore
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import ActionExecuted, SessionStarted, UserUttered
+
+    from privacy.tracker_store import MaskedSQLTrackerStore
+
+    domain = Domain.load(str(ROOT / "rasa_project" / "domain"))
+    store = MaskedSQLTrackerStore(domain=domain, dialect="sqlite", db=str(tmp_path / "t.db"))
+
+    async def scenario() -> None:
+        trk = await store.get_or_create_tracker("warga-2", append_action_listen=False)
+        for session, texts_ in enumerate((["halo", "syarat sim"], ["biaya skck", "makasih"])):
+            trk.update(SessionStarted(timestamp=1000.0 + 100 * session))
+            for i, text in enumerate(texts_):
+                at = 1001.0 + 100 * session + i
+                trk.update(UserUttered(text, {"name": "sapaan_halo", "confidence": 1.0}, timestamp=at))
+                trk.update(ActionExecuted("action_listen", timestamp=at + 0.5))
+                with store.session_scope() as session_:
+                    ours = list(store._additional_events(session_, trk))
+                    rasas = list(SQLTrackerStore._additional_events(store, session_, trk))
+                assert ours == rasas and ours
+                await store.save(trk)
+        sizes = []
+        for all_sessions in (False, True):
+            ours = await store._retrieve("warga-2", all_sessions)
+            rasas = await SQLTrackerStore._retrieve(store, "warga-2", all_sessions)
+            assert [e.as_dict() for e in ours.events] == [e.as_dict() for e in rasas.events]
+            sizes.append(len(ours.events))
+        assert 0 < sizes[0] < sizes[1]  # the latest session only, then both
+        assert await store._retrieve("nobody", False) is None
+
+    asyncio.run(scenario())
