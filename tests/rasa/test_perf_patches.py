@@ -2,6 +2,8 @@
 on the real classes (no server needed):
 - channels.faults.install() replaces RemoteAction._validate_action_result with a validator whose
   schema is checked once; it accepts and rejects exactly what jsonschema.validate does;
+- a slow action call is not taken for a hung action server when the server answered another
+  call meanwhile (under load, a false "hung" verdict opened the circuit breaker: fault replies);
 - the masking SQL tracker store runs SQLite in WAL mode with synchronous=NORMAL on pooled
   connections, and a saved turn is visible to another connection (another process) at once."""
 from __future__ import annotations
@@ -50,6 +52,30 @@ def test_action_response_validation_is_patched_and_matches_jsonschema():
         assert ours.value.message.startswith(rasa_way.value.message)
         assert "Failed to validate Action server response" in ours.value.message
     assert len(faults._RESPONSE_VALIDATOR) == 1  # built (and the schema checked) once
+
+
+def test_slow_call_is_not_hung_when_the_server_answers_other_calls():
+    from channels import limits
+
+    async def scenario() -> tuple[bool, bool]:
+        loop = asyncio.get_running_loop()
+        slow = loop.create_future()
+
+        async def meanwhile() -> None:
+            await asyncio.sleep(0.2)
+            faults.BREAKER.reset()  # what run() does when another call got its answer
+            await asyncio.sleep(limits.ACTION_TIMEOUT_S + 0.3)
+            slow.set_result([])
+
+        helper = asyncio.ensure_future(meanwhile())
+        # endpoint None: the health probe fails, as it did on the loaded event loop
+        answered = await faults._answer_or_hung(slow, None)
+        await helper
+        silent = loop.create_future()  # a hung server answers nobody
+        hung = not await faults._answer_or_hung(silent, None)
+        return answered, hung
+
+    assert asyncio.run(scenario()) == (True, True)
 
 
 def test_sqlite_tracker_store_is_wal_pooled_and_durable_for_other_readers(tmp_path):
