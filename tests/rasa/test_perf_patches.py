@@ -135,6 +135,26 @@ def test_sqlite_reads_equal_rasas_own_across_sessions(tmp_path):
                     rasas = list(SQLTrackerStore._additional_events(store, session_, trk))
                 assert ours == rasas and ours
                 await store.save(trk)
+        for step in range(3):  # as the processor: retrieve, add the turn's events, save
+            trk = await store.retrieve("warga-2")
+            copy = trk.copy()
+            trk.update(UserUttered(f"lagi {step}", {"name": "sapaan_halo", "confidence": 1.0},
+                                   timestamp=1200.0 + step))
+            copy.update(UserUttered("salinan", {"name": "sapaan_halo", "confidence": 1.0}))
+            with store.session_scope() as session_:
+                rasas = list(SQLTrackerStore._additional_events(store, session_, trk))
+                assert list(store._additional_events(session_, copy)) == [copy.events[-1]]  # counted
+                await store.retrieve("warga-2")  # a read in between: no shortcut for trk
+                assert list(store._additional_events(session_, trk)) == rasas == [trk.events[-1]]
+            trk = await store.retrieve("warga-2")
+            trk.update(UserUttered(f"simpan {step}", {"name": "sapaan_halo", "confidence": 1.0},
+                                   timestamp=1300.0 + step))
+            with store.session_scope() as session_:
+                rasas = list(SQLTrackerStore._additional_events(store, session_, trk))
+            await store.save(trk)  # the shortcut: exactly the new event is written
+            assert [e.as_dict() for e in rasas] == [trk.events[-1].as_dict()]
+            saved = await store.retrieve("warga-2")
+            assert [e.as_dict() for e in saved.events] == [e.as_dict() for e in trk.events]
         sizes = []
         for all_sessions in (False, True):
             ours = await store._retrieve("warga-2", all_sessions)
