@@ -4,9 +4,10 @@ Rasa 3.6 calls the action server from `RemoteAction.run` (rasa/core/actions/acti
 5-minute timeout, and a `asyncio.TimeoutError` from a custom slot mapping escapes Rasa's own error
 handling (a 500). `install()` wraps that one method, once, when a channel module is imported:
 
-- a call without an answer after ACTION_TIMEOUT_S is checked with GET /health on the action
-  server (ACTION_PROBE_S; ACTION_COLD_PROBE_S until the server has answered once since Rasa
-  started or since it was unreachable): alive but slow -> the call goes on (up to
+- a call without an answer after ACTION_TIMEOUT_S goes on when the action server answered another
+  call since it started (under load both share the CPU with this event loop), else is checked
+  with GET /health on the action server (ACTION_PROBE_S; ACTION_COLD_PROBE_S until the server
+  has answered once since Rasa started or since it was unreachable): alive but slow -> the call goes on (up to
   ACTION_SLOW_TIMEOUT_S);
   no answer -> the server is hung. A hung or refused server opens a circuit breaker for
   BREAKER_COOLDOWN_S, during which calls fail at once (the first call after it probes again);
@@ -59,6 +60,7 @@ class Breaker:
     def __init__(self) -> None:
         self.open_until = 0.0
         self.warm = False
+        self.last_answer = -1e9  # time.monotonic() of the action server's latest answer
 
     def is_open(self) -> bool:
         return time.monotonic() < self.open_until
@@ -69,6 +71,10 @@ class Breaker:
     def reset(self) -> None:
         self.open_until = 0.0
         self.warm = True
+        self.last_answer = time.monotonic()
+
+    def answered_since(self, moment: float) -> bool:
+        return self.last_answer > moment
 
 
 BREAKER = Breaker()
@@ -109,9 +115,14 @@ async def _alive(endpoint: Any) -> bool:
 
 
 async def _answer_or_hung(call: asyncio.Future, endpoint: Any) -> bool:
-    """Waits for the call; False when the action server is hung (the call is then cancelled)."""
+    """Waits for the call; False when the action server is hung (the call is then cancelled).
+    The server is alive when it answered another call since this one started, or its health
+    probe answers: under load (this event loop and the action server share the CPU) both the
+    call and the probe can be late, while a hung server answers nothing at all."""
+    started = time.monotonic()
     done, _ = await asyncio.wait({call}, timeout=limits.ACTION_TIMEOUT_S)
-    if not done and await _alive(endpoint):
+    if not done and (BREAKER.answered_since(started) or await _alive(endpoint)
+                     or BREAKER.answered_since(started)):
         done, _ = await asyncio.wait({call}, timeout=limits.ACTION_SLOW_TIMEOUT_S)
     return bool(done)
 

@@ -25,10 +25,12 @@ sets an expiry of RETENTION_DAYS on every save (Rasa's `record_exp`).
 """
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import time
-from typing import Any, Optional, Text
+import weakref
+from typing import Any, Iterator, Optional, Text
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import RedisTrackerStore, SQLTrackerStore
@@ -74,6 +76,8 @@ class MaskedSQLTrackerStore(_Masking, SQLTrackerStore):
         self.purge_interval = (retention.purge_interval() if purge_interval is None
                                else float(purge_interval))
         self._last_purge: Optional[float] = None
+        # sender -> (the tracker object `retrieve` returned, events stored when it was read)
+        self._stored_counts: dict[str, tuple[weakref.ref, int]] = {}
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         """As SQLTrackerStore.save, with every new event masked before it is written."""
@@ -91,6 +95,35 @@ class MaskedSQLTrackerStore(_Masking, SQLTrackerStore):
                 ))
             session.commit()
         self.maybe_purge()
+
+    async def _retrieve(self, sender_id: Text, fetch_events_from_all_sessions: bool
+                        ) -> Optional[DialogueStateTracker]:
+        """As SQLTrackerStore._retrieve (same query, same tracker), reading only the `data` column:
+        Rasa builds an ORM object per stored event first, which made reading the tracker the
+        largest cost of a turn in longer conversations (docs/performance.md)."""
+        with self.session_scope() as session:
+            rows = (self._event_query(session, sender_id, fetch_events_from_all_sessions)
+                    .with_entities(self.SQLEvent.data).all())
+        events = [json.loads(data) for (data,) in rows]
+        if not (self.domain and events):
+            return None
+        tracker = DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+        if not fetch_events_from_all_sessions:  # what _additional_events would count right now
+            self._stored_counts[sender_id] = (weakref.ref(tracker), len(events))
+        return tracker
+
+    def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterator:
+        """As SQLTrackerStore._additional_events. When `tracker` is the very object the last
+        `retrieve` of its conversation returned, and not saved since, the number of stored
+        events is the number read then (the conversation lock keeps other writers out);
+        otherwise it is counted in SQL (`count(id)`, not a count over a sub-select of every
+        column)."""
+        known = self._stored_counts.pop(tracker.sender_id, None)
+        if known is not None and known[0]() is tracker:
+            return itertools.islice(tracker.events, known[1], len(tracker.events))
+        stored = (self._event_query(session, tracker.sender_id, fetch_events_from_all_sessions=False)
+                  .order_by(None).with_entities(sa.func.count(self.SQLEvent.id)).scalar())
+        return itertools.islice(tracker.events, stored or 0, len(tracker.events))
 
     def maybe_purge(self, now: Optional[float] = None) -> Optional[retention.Purged]:
         """Purge when the last purge is older than purge_interval (or never ran)."""

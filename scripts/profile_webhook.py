@@ -7,7 +7,8 @@
     .venv/rasa/bin/python -m scripts.profile_webhook --rasa-url http://127.0.0.1:5005   # a running server
 
 Phases, one after another against the same server: /model/parse at concurrency 10, the REST
-webhook at concurrency 10 (a new sender per message, as scripts/bench.py), the webhook sequentially
+webhook at concurrency 10 (a new sender per message, as scripts/bench.py), both alternated three
+times (the ratio is the median of the three rounds' ratios), the webhook sequentially
 (10 senders, so trackers grow to 10 turns) and /model/parse sequentially. With --profile, py-spy
 (PyPI `py-spy`, a sampling profiler that attaches to the running Rasa process) then records the
 webhook at concurrency 10 once more; the top frames (inclusive and self share of on-CPU samples)
@@ -89,19 +90,27 @@ def webhook_call(rasa: str, senders: int | None = None, prefix: str = "perf"):
     return call
 
 
-def measure(rasa: str, token: str, n_conc: int = 200, n_seq: int = 100, concurrency: int = 10) -> dict:
-    """The figures of one run against a running Rasa (warm-up first)."""
+def measure(rasa: str, token: str, n_conc: int = 200, n_seq: int = 100, concurrency: int = 10,
+            rounds: int = 3) -> dict:
+    """The figures of one run against a running Rasa (warm-up first). The concurrent phases
+    alternate `rounds` times (parse, webhook, parse, webhook, ...) so that a change of load on a
+    shared machine hits both sides; the ratio is the median of the rounds' ratios."""
     _load(12, 2, webhook_call(rasa))
     _load(12, 2, parse_call(rasa, token))
-    result: dict = {"load_avg_before": [round(x, 2) for x in os.getloadavg()]}
-    result["parse_concurrent"] = _load(n_conc, concurrency, parse_call(rasa, token))
-    result["webhook_concurrent"] = _load(n_conc, concurrency, webhook_call(rasa))
+    result: dict = {"load_avg_before": [round(x, 2) for x in os.getloadavg()], "rounds": []}
+    for _ in range(rounds):
+        parse = _load(n_conc, concurrency, parse_call(rasa, token))
+        webhook = _load(n_conc, concurrency, webhook_call(rasa))
+        result["rounds"].append({"parse_per_s": parse["per_s"], "webhook_per_s": webhook["per_s"],
+                                 "ratio": round(webhook["per_s"] / parse["per_s"], 2),
+                                 "webhook_fault_replies": webhook["fault_replies"],
+                                 "load_avg_1m": round(os.getloadavg()[0], 2)})
+        result["parse_concurrent"], result["webhook_concurrent"] = parse, webhook  # the last round
     result["webhook_sequential"] = _load(n_seq, 1, webhook_call(rasa, senders=10))
     result["parse_sequential"] = _load(n_seq, 1, parse_call(rasa, token))
     result["load_avg_after"] = [round(x, 2) for x in os.getloadavg()]
     result["ratios"] = {
-        "webhook_over_parse_c10": round(result["webhook_concurrent"]["per_s"]
-                                        / result["parse_concurrent"]["per_s"], 2),
+        "webhook_over_parse_c10": statistics.median(r["ratio"] for r in result["rounds"]),
         "webhook_p50_over_parse_p50_seq": round(result["webhook_sequential"]["p50_ms"]
                                                 / result["parse_sequential"]["p50_ms"], 2)}
     return result
