@@ -9,7 +9,9 @@ for Rasa. Each step prints the seconds since the start, so the console shows whe
 WORKERS=N (N >= 1) runs N Rasa workers sharing one preloaded model (scripts/rasa_workers.py) with
 Redis as tracker store and lock store: REDIS_URL if set, else a local redis-server started here
 (127.0.0.1 only, state in var/redis/). WORKERS unset: one Rasa process, SQLite tracker store
-(or Redis when REDIS_URL is set), as before.
+(or Redis when REDIS_URL is set), as before. TRACKER_DB_URL=postgresql://user:pw@host:port/db
+keeps the conversations in PostgreSQL instead (masked SQL tracker store; locks stay in Redis when
+Redis is used).
 """
 from __future__ import annotations
 
@@ -96,8 +98,12 @@ def cmd_run() -> None:
             store = f"Redis {redis_url} (local redis-server, var/redis/)"
         elif workers:
             store = f"Redis {redis_url}"
+        sql_url = os.environ.get("TRACKER_DB_URL") or None
+        if sql_url:
+            locks = f" (locks: Redis {redis_url})" if redis_url else ""
+            store = f"PostgreSQL {sql_url.split('@')[-1]}{locks}"  # no password on the console
         endpoints = write_endpoints(var_layout.ENDPOINTS, f"http://127.0.0.1:{actions_port}",
-                                    redis_url=redis_url)
+                                    redis_url=redis_url, sql_url=sql_url)
         rasa_what = f"Rasa ({workers} workers, one shared model)" if workers and workers > 1 else "Rasa"
         step(f"launching the action server and {rasa_what}; the model loads in the background")
         launch_actions(stack, actions_port, shared_env)

@@ -72,24 +72,39 @@ REDIS_TRACKER_STORE = "privacy.tracker_store.MaskedRedisTrackerStore"
 
 
 def write_endpoints(path: Path, actions_url: str, tracker_db: Path | None = None,
-                    redis_url: str | None = None) -> Path:
-    """Writes a Rasa endpoints file: SQLite tracker by default, Redis tracker + lock store when
-    redis_url is given (redis://[:password@]host:port/db). The tracker stores are the masking,
+                    redis_url: str | None = None, sql_url: str | None = None) -> Path:
+    """Writes a Rasa endpoints file. Tracker store: SQLite by default, PostgreSQL when sql_url
+    (postgresql://user[:password]@host[:port]/db) is given, else Redis when redis_url
+    (redis://[:password@]host:port/db) is given. Lock store: Redis whenever redis_url is given
+    (needed by several workers), else in memory. The tracker stores are the masking,
     self-purging ones of privacy/tracker_store.py (docs/privacy.md)."""
     lines = ["action_endpoint:", f'  url: "{actions_url}/webhook"', ""]
+    redis_common = []
     if redis_url:
         u = urlparse(redis_url)
         db = (u.path or "/0").lstrip("/") or "0"
-        common = [f"  url: {u.hostname or '127.0.0.1'}", f"  port: {u.port or 6379}", f"  db: {db}"]
+        redis_common = [f"  url: {u.hostname or '127.0.0.1'}", f"  port: {u.port or 6379}", f"  db: {db}"]
         if u.password:
-            common.append(f'  password: "{u.password}"')
-        lines += ["tracker_store:", f"  type: {REDIS_TRACKER_STORE}", *common, "",
-                  "lock_store:", "  type: redis", *common]
+            redis_common.append(f'  password: "{u.password}"')
+    if sql_url:
+        u = urlparse(sql_url)
+        if u.scheme not in ("postgresql", "postgres"):
+            raise ValueError(f"tracker database URL must start with postgresql://, not {u.scheme}://")
+        lines += ["tracker_store:", f"  type: {SQL_TRACKER_STORE}", "  dialect: postgresql",
+                  f"  url: {u.hostname or '127.0.0.1'}", f"  port: {u.port or 5432}",
+                  f"  db: {(u.path or '/').lstrip('/') or 'postgres'}",
+                  f"  username: {u.username or 'postgres'}"]
+        if u.password:
+            lines.append(f'  password: "{u.password}"')
+        lines.append("")
+    elif redis_url:
+        lines += ["tracker_store:", f"  type: {REDIS_TRACKER_STORE}", *redis_common, ""]
     else:
         db_path = tracker_db or var_layout.TRACKER_DB
         db_path.parent.mkdir(parents=True, exist_ok=True)
         lines += ["tracker_store:", f"  type: {SQL_TRACKER_STORE}", "  dialect: sqlite",
-                  f"  db: {db_path}", "", "lock_store:", "  type: in_memory"]
+                  f"  db: {db_path}", ""]
+    lines += ["lock_store:", *(["  type: redis", *redis_common] if redis_url else ["  type: in_memory"])]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines) + "\n")
     return path
