@@ -2,20 +2,25 @@
 
     SANIC_WORKERS=2 python -m scripts.rasa_workers run --enable-api ... (rasa run's own arguments)
 
-Plain `rasa run` with SANIC_WORKERS=N forks N workers first and every worker then loads the model
-itself (a `before_server_start` listener): N copies, about 1.25 GB each, and N model loads fighting
-for the CPU. Sanic 21.12 forks its workers (multiprocessing "fork" context, sanic.server.runners.
-serve_multiple), so this entry point:
+Plain `rasa run` with SANIC_WORKERS=N forks N workers first and every worker then loads the whole
+model itself (a `before_server_start` listener). Sanic 21.12 forks its workers (multiprocessing
+"fork" context, sanic.server.runners.serve_multiple), so this entry point:
 
-1. loads the model's graph (NLU pipeline, policies, TensorFlow weights) ONCE in the main process,
-   before Sanic forks (rasa.core.run.serve_application is wrapped), then `gc.freeze()`s the heap
-   so that the workers' garbage collector does not write to (and so copy) the shared pages;
-2. makes MessageProcessor._load_model return that preloaded graph in the workers: each worker still
+1. loads the model graph ONCE in the main process, before Sanic forks, all but its TensorFlow
+   components (rasa.core.run.serve_application is wrapped): the spaCy pipeline and lookups, the
+   featurizers' vocabularies, rules, memoization and domain are shared copy-on-write, and
+   `gc.freeze()` keeps the workers' garbage collector from writing to (and so copying) them.
+   TensorFlow cannot be shared this way: once its runtime has run an op, a tf.function called in a
+   forked child waits forever for thread pools that exist only in the parent (measured, see
+   docs/scaling.md), so each worker loads the DIET classifier and TED policy itself after the fork;
+2. makes MessageProcessor._load_model return the preloaded graph in the workers: each worker still
    builds its own Agent, tracker store, lock store and HTTP sessions after the fork (no socket or
-   database connection crosses a fork), but shares the model's memory copy-on-write;
-3. replaces Sanic's serve_multiple by one that forks a worker again when one dies (SIGKILL, OOM):
-   the replacement is serving about a second later because the model is already in memory. Sanic's
-   own version just waits for the others, so a killed worker is never replaced.
+   database connection crosses a fork);
+3. lets the first workers start serving together once all have loaded (so Rasa's /status, the
+   readiness check, means every worker is ready);
+4. replaces Sanic's serve_multiple by one that forks a worker again when one dies (SIGKILL, OOM);
+   Sanic's own version just waits for the others, so a killed worker is never replaced. The other
+   workers keep serving while the replacement loads its TensorFlow components.
 
 Ordering and safety across workers come from Rasa's Redis lock store (one turn of a conversation
 at a time, in arrival order) and the Redis tracker store (scripts/servers.py writes both into the
@@ -32,6 +37,7 @@ import multiprocessing.connection
 import os
 import signal
 import sys
+import threading
 import time
 from typing import Any
 
@@ -106,11 +112,14 @@ def preload(model_path: Any) -> None:
 
 
 def load_deferred() -> None:
-    """In a worker: loads the TensorFlow components preload() left out."""
+    """In a worker: loads the TensorFlow components preload() left out (once)."""
+    pending = [node for node in _DEFERRED if node._component is None]
+    if not pending:
+        return
     started = time.monotonic()
-    for node in _DEFERRED:
+    for node in pending:
         node._load_component()
-    logger.info("worker %d loaded %d TensorFlow components in %.1f s", os.getpid(), len(_DEFERRED),
+    logger.info("worker %d loaded %d TensorFlow components in %.1f s", os.getpid(), len(pending),
                 time.monotonic() - started)
 
 
@@ -164,9 +173,23 @@ def serve_multiple(server_settings: dict, workers: int) -> None:
         server_settings.update(sock=sock, host=None, port=None)
     mp = multiprocessing.get_context("fork")
     stopping = False
+    # The first workers start serving together, once every one of them has loaded its TensorFlow
+    # components: Rasa's /status (the readiness check) then means "all workers ready".
+    barrier = mp.Barrier(workers)
 
-    def fork() -> multiprocessing.Process:
-        proc = mp.Process(target=serve, kwargs=server_settings, daemon=True)
+    def worker(start_together: bool) -> None:
+        signal.signal(signal.SIGINT, signal.SIG_DFL)   # the main process's handler is not ours;
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)  # Sanic installs its own once serving
+        load_deferred()
+        if start_together:
+            try:
+                barrier.wait(timeout=900)
+            except threading.BrokenBarrierError:  # a sibling died while loading: serve anyway
+                pass
+        serve(**server_settings)
+
+    def fork(start_together: bool = False) -> multiprocessing.Process:
+        proc = mp.Process(target=worker, args=(start_together,), daemon=True)
         proc.start()
         return proc
 
@@ -178,9 +201,10 @@ def serve_multiple(server_settings: dict, workers: int) -> None:
             if proc.is_alive():
                 os.kill(proc.pid, signal.SIGTERM)
 
+    procs: list[multiprocessing.Process] = []
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
-    procs = [fork() for _ in range(workers)]
+    procs += [fork(start_together=True) for _ in range(workers)]
     logger.info("workers: %s", ", ".join(str(p.pid) for p in procs))
     deaths: list[float] = []
     while not stopping:
@@ -188,6 +212,7 @@ def serve_multiple(server_settings: dict, workers: int) -> None:
         for i, proc in enumerate(procs):
             if stopping or proc.is_alive():
                 continue
+            barrier.abort()  # died while loading: its siblings must not wait for it
             now = time.monotonic()
             deaths = [t for t in deaths if now - t < 60] + [now]
             delay = RESPAWN_DELAY_S[min(len(deaths), len(RESPAWN_DELAY_S)) - 1]
