@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from channels import texts
 from devtools.net import free_port
 from devtools.waiting import wait_until
 from scripts import redis_server, servers
@@ -163,55 +164,69 @@ def test_one_sender_burst_is_serialised_across_workers(pool):
             assert actions[-1] == "action_listen" and bot_texts == replies[(sender, text)], (sender, text)
 
 
+def acknowledged(reply: list[str]) -> bool:
+    """A 200 reply acknowledges the message unless it is the channel's "not recorded, send it
+    again" fault reply (channels.texts.FAULT_RETRY). The "recorded, try again later" reply
+    (texts.FAULT, sent after CHANNEL_REPLY_DEADLINE_S while the turn still waits, e.g. for the
+    conversation lock a killed worker held) does acknowledge it: the turn must still land."""
+    return texts.FAULT_RETRY not in reply
+
+
 def test_worker_killed_under_load_loses_no_acknowledged_message(pool):
-    """20 clients send messages one after another while one worker is killed with SIGKILL. Every
-    message answered with 200 is in its sender's tracker, in the order acknowledged, with the
-    replies the client got; requests that failed are sent again once (as a client would). The
-    main process forks a replacement worker, and the pool keeps answering throughout."""
+    """20 clients, each its own sender, send their 5 messages one after another while one worker is
+    killed with SIGKILL. A request that fails (its worker died) or is answered "not recorded" is
+    sent again once, as a client would. Every acknowledged message ends up in its sender's
+    tracker, in the order acknowledged; where the reply was the bot's answer, the tracker's turn
+    holds exactly that answer. The main process forks a replacement worker."""
     victim = pool.workers()[0]
     senders = [f"kill-{i}-{uuid.uuid4().hex[:8]}" for i in range(20)]
     acked: dict[str, list[tuple[str, list[str]]]] = {s: [] for s in senders}
     failed: list[tuple[str, str, str]] = []
-    stop_at = time.monotonic() + 30
 
     def client(sender: str) -> None:
-        n = 0
         with requests.Session() as s:
-            while time.monotonic() < stop_at:
-                text = f"{MESSAGES[n % len(MESSAGES)]} #{n}"
+            for text in MESSAGES:
                 for _attempt in range(2):
                     try:
-                        acked[sender].append((text, post(pool.url, sender, text, s, timeout=150)))
-                        break
+                        reply = post(pool.url, sender, text, s, timeout=150)
                     except requests.RequestException as exc:
                         failed.append((sender, text, type(exc).__name__))
                         s.close()
                         time.sleep(1)
-                n += 1
+                        continue
+                    if acknowledged(reply):
+                        acked[sender].append((text, reply))
+                        break
+                    failed.append((sender, text, "not recorded"))
 
     with cf.ThreadPoolExecutor(len(senders)) as ex:
         futures = [ex.submit(client, s) for s in senders]
-        time.sleep(6)  # under load: every client has a request in flight
+        time.sleep(4)  # under load: every client has a request in flight
         os.kill(victim, signal.SIGKILL)
         for f in futures:
             f.result()
-    assert failed, "the kill interrupted no request: the test did not kill under load"
-    assert all(acked.values()), "a client got no answer at all"
-    for sender, done in acked.items():
+    assert any(kind != "not recorded" for _, _, kind in failed), (
+        "the kill interrupted no request: the test did not kill under load")
+    assert all(acked.values()), "a client got no acknowledged answer at all"
+
+    def landed(sender: str) -> list | None:
         got = turns(pool.tracker(sender))
-        by_text = {}
-        for text, actions, bot_texts in got:
-            by_text.setdefault(text, []).append((actions, bot_texts))
+        texts_in = [t[0] for t in got]
+        return got if all(text in texts_in for text, _ in acked[sender]) else None
+
+    # A turn acknowledged with the "recorded" fault reply may still wait for the conversation lock
+    # the killed worker held (Rasa's ticket lock expires after TICKET_LOCK_LIFETIME, 60 s).
+    for sender, done in acked.items():
+        got = wait_until(lambda sender=sender: landed(sender), 150, f"{sender}'s acknowledged turns")
+        order = list(dict.fromkeys(t[0] for t in got if t[0] in {text for text, _ in done}))
+        assert order == [text for text, _ in done], f"{sender}: acknowledged turns out of order"
         for text, reply in done:
-            assert text in by_text, f"{sender}: acknowledged {text!r} is missing from the tracker"
-            assert any(b == reply and a[-1] == "action_listen" for a, b in by_text[text]), (sender, text)
-        order = [t[0] for t in got if t[0] in {text for text, _ in done}]
-        dedup = list(dict.fromkeys(order))
-        assert dedup == [text for text, _ in done], f"{sender}: acknowledged turns out of order"
-    # the main process forked a replacement; the pool answers again on both workers
+            if texts.FAULT in reply:
+                continue  # recorded, answered later: the tracker holds the late answer
+            assert any(bot == reply and actions[-1] == "action_listen"
+                       for t, actions, bot in got if t == text), (sender, text, reply)
     wait_until(lambda: len(pool.workers()) == WORKERS and victim not in pool.workers(), 30,
                "a replacement worker")
-    log = pool.log.read_text(errors="replace")
-    assert f"worker {victim} stopped (exit -9)" in log
+    assert f"worker {victim} stopped (exit -9)" in pool.log.read_text(errors="replace")
     with requests.Session() as s:
         assert post(pool.url, f"after-{uuid.uuid4().hex}", "halo", s)
