@@ -44,7 +44,8 @@ def wait(port: int, timeout: float = 20.0, proc=None) -> None:
         if ping(port):
             return
         if proc is not None and proc.poll() is not None:
-            raise RuntimeError(f"redis-server exited with code {proc.returncode} before it was ready")
+            raise RuntimeError(f"redis-server exited with code {proc.returncode} before it was ready "
+                               f"(port {port} in use? set REDIS_PORT, or REDIS_URL to use that Redis)")
         time.sleep(0.1)
     raise TimeoutError(f"redis-server on 127.0.0.1:{port} not ready after {timeout:.0f} s")
 
