@@ -230,3 +230,28 @@ def test_worker_killed_under_load_loses_no_acknowledged_message(pool):
     assert f"worker {victim} stopped (exit -9)" in pool.log.read_text(errors="replace")
     with requests.Session() as s:
         assert post(pool.url, f"after-{uuid.uuid4().hex}", "halo", s)
+
+
+def test_local_redis_listens_on_loopback_only(tmp_path):
+    """The redis-server `WORKERS=N make run` starts when REDIS_URL is unset: only 127.0.0.1, its
+    append-only file under the given state directory, and the endpoints put both stores on it."""
+    stack = servers.Stack(tmp_path / "logs")
+    port = free_port()
+    try:
+        url = redis_server.start(stack, port, tmp_path / "redis")
+        assert url == f"redis://127.0.0.1:{port}/0" and redis_server.ping(port)
+        listening = set()
+        for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+            local, state = line.split()[1], line.split()[3]
+            if state == "0A" and int(local.split(":")[1], 16) == port:  # 0A = LISTEN
+                listening.add(local.split(":")[0])
+        assert listening == {"0100007F"}, listening  # 127.0.0.1, nothing else
+        assert not any(int(line.split()[1].split(":")[-1], 16) == port and line.split()[3] == "0A"
+                       for line in Path("/proc/net/tcp6").read_text().splitlines()[1:])
+        wait_until(lambda: any((tmp_path / "redis").rglob("*.aof*")), 10, "the append-only file")
+        endpoints = servers.write_endpoints(tmp_path / "endpoints.yml", "http://127.0.0.1:9", redis_url=url)
+        text = endpoints.read_text()
+        assert "type: privacy.tracker_store.MaskedRedisTrackerStore" in text
+        assert "lock_store:\n  type: redis\n  url: 127.0.0.1\n" in text
+    finally:
+        stack.stop()
