@@ -105,6 +105,7 @@ def main() -> None:
     (out_dir / "assistant.json").write_text(json.dumps(result, indent=2))
     print(json.dumps(result, indent=2))
     print(f"==> written to {out_dir / 'assistant.json'}")
+    subprocess.run([sys.executable, "-m", "scripts.bench_workers"], cwd=servers.ROOT, check=False)  # workers
 
 
 def _one(rasa: str, i: int) -> float:

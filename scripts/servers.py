@@ -4,6 +4,7 @@
 all start servers through this one module. From the repository root:
 
     python3 -m scripts.servers run            # make run: everything on the default ports
+                                              # (scripts/run_stack.py; WORKERS=N: N Rasa workers)
     python3 -m scripts.servers up STATE.json  # make test: Rasa + actions + web chat + edge on free ports
     python3 -m scripts.servers down STATE.json
 """
@@ -22,7 +23,7 @@ from urllib.parse import urlparse
 
 import var_layout
 from devtools.net import free_port
-from scripts.supervise import Outside, Stack, Supervisor
+from scripts.supervise import Stack
 from var_layout import ROOT
 
 VENV = ROOT / ".venv"
@@ -71,24 +72,39 @@ REDIS_TRACKER_STORE = "privacy.tracker_store.MaskedRedisTrackerStore"
 
 
 def write_endpoints(path: Path, actions_url: str, tracker_db: Path | None = None,
-                    redis_url: str | None = None) -> Path:
-    """Writes a Rasa endpoints file: SQLite tracker by default, Redis tracker + lock store when
-    redis_url is given (redis://[:password@]host:port/db). The tracker stores are the masking,
+                    redis_url: str | None = None, sql_url: str | None = None) -> Path:
+    """Writes a Rasa endpoints file. Tracker store: SQLite by default, PostgreSQL when sql_url
+    (postgresql://user[:password]@host[:port]/db) is given, else Redis when redis_url
+    (redis://[:password@]host:port/db) is given. Lock store: Redis whenever redis_url is given
+    (needed by several workers), else in memory. The tracker stores are the masking,
     self-purging ones of privacy/tracker_store.py (docs/privacy.md)."""
     lines = ["action_endpoint:", f'  url: "{actions_url}/webhook"', ""]
+    redis_common = []
     if redis_url:
         u = urlparse(redis_url)
         db = (u.path or "/0").lstrip("/") or "0"
-        common = [f"  url: {u.hostname or '127.0.0.1'}", f"  port: {u.port or 6379}", f"  db: {db}"]
+        redis_common = [f"  url: {u.hostname or '127.0.0.1'}", f"  port: {u.port or 6379}", f"  db: {db}"]
         if u.password:
-            common.append(f'  password: "{u.password}"')
-        lines += ["tracker_store:", f"  type: {REDIS_TRACKER_STORE}", *common, "",
-                  "lock_store:", "  type: redis", *common]
+            redis_common.append(f'  password: "{u.password}"')
+    if sql_url:
+        u = urlparse(sql_url)
+        if u.scheme not in ("postgresql", "postgres"):
+            raise ValueError(f"tracker database URL must start with postgresql://, not {u.scheme}://")
+        lines += ["tracker_store:", f"  type: {SQL_TRACKER_STORE}", "  dialect: postgresql",
+                  f"  url: {u.hostname or '127.0.0.1'}", f"  port: {u.port or 5432}",
+                  f"  db: {(u.path or '/').lstrip('/') or 'postgres'}",
+                  f"  username: {u.username or 'postgres'}"]
+        if u.password:
+            lines.append(f'  password: "{u.password}"')
+        lines.append("")
+    elif redis_url:
+        lines += ["tracker_store:", f"  type: {REDIS_TRACKER_STORE}", *redis_common, ""]
     else:
         db_path = tracker_db or var_layout.TRACKER_DB
         db_path.parent.mkdir(parents=True, exist_ok=True)
         lines += ["tracker_store:", f"  type: {SQL_TRACKER_STORE}", "  dialect: sqlite",
-                  f"  db: {db_path}", "", "lock_store:", "  type: in_memory"]
+                  f"  db: {db_path}", ""]
+    lines += ["lock_store:", *(["  type: redis", *redis_common] if redis_url else ["  type: in_memory"])]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines) + "\n")
     return path
@@ -97,29 +113,53 @@ def write_endpoints(path: Path, actions_url: str, tracker_db: Path | None = None
 ASSISTANT_ENV = {"SANIC_HOST": "127.0.0.1", "SANIC_KEEP_ALIVE_TIMEOUT": "75"}
 
 
-def start_actions(stack: Stack, port: int, extra_env: dict | None = None) -> str:
-    """Starts the rasa-sdk action server on 127.0.0.1:port; returns its URL once healthy."""
+def launch_actions(stack: Stack, port: int, extra_env: dict | None = None) -> str:
+    """Starts the rasa-sdk action server on 127.0.0.1:port without waiting; returns its URL."""
     url = f"http://127.0.0.1:{port}"
     stack.start("actions", [str(RASA), "run", "actions", "--actions", "actions", "-p", str(port)],
                        {**ASSISTANT_ENV, **(extra_env or {})}, health=f"{url}/health", timeout=120)
+    return url
+
+
+def start_actions(stack: Stack, port: int, extra_env: dict | None = None) -> str:
+    """Starts the rasa-sdk action server on 127.0.0.1:port; returns its URL once healthy."""
+    url = launch_actions(stack, port, extra_env)
     stack.wait_ready("actions", "action server")
     print(f"    action server ready: {url}", flush=True)
     return url
 
 
-def start_rasa(stack: Stack, port: int, endpoints: Path, model: Path, name: str = "rasa",
-               extra_env: dict | None = None, token: str | None = None) -> str:
-    """Starts Rasa (REST + socket.io channels, --enable-api behind --auth-token) on
-    127.0.0.1:port; returns its URL once the model is loaded (about two minutes on 2 cores)."""
+def rasa_command(port: int, endpoints: Path, model: Path, token: str, workers: int = 1) -> list[str]:
+    """`rasa run` (REST + socket.io, --enable-api behind --auth-token) on 127.0.0.1:port; with
+    workers > 1 through scripts/rasa_workers.py, whose workers share one preloaded model."""
+    entry = ([str(VENV / "rasa" / "bin" / "python"), "-m", "scripts.rasa_workers"] if workers > 1
+             else [str(RASA)])
+    return [*entry, "run", "--enable-api", f"--auth-token={token}", "--cors", "*",
+            "-i", "127.0.0.1", "-p", str(port), "--model", str(model),
+            "--credentials", str(ROOT / "rasa_project" / "credentials.yml"), "--endpoints", str(endpoints)]
+
+
+def launch_rasa(stack: Stack, port: int, endpoints: Path, model: Path, name: str = "rasa",
+                extra_env: dict | None = None, token: str | None = None, workers: int = 1) -> str:
+    """Starts Rasa on 127.0.0.1:port without waiting for the model; returns its URL. workers > 1
+    needs a Redis lock store in `endpoints` (Rasa refuses several workers with an in-memory one)."""
     if not model.exists():
         raise FileNotFoundError(f"model {model} not found; run `make train` first")
     url = f"http://127.0.0.1:{port}"
     token = token or rasa_token()
-    stack.start(name, [str(RASA), "run", "--enable-api", f"--auth-token={token}", "--cors", "*",
-                              "-i", "127.0.0.1", "-p", str(port), "--model", str(model),
-                              "--credentials", str(ROOT / "rasa_project" / "credentials.yml"),
-                              "--endpoints", str(endpoints)], {**ASSISTANT_ENV, **(extra_env or {})},
-                       health=with_token(f"{url}/status", token), timeout=400)
+    env = {**ASSISTANT_ENV, **(extra_env or {})}
+    if workers > 1:
+        env["SANIC_WORKERS"] = str(workers)
+    stack.start(name, rasa_command(port, endpoints, model, token, workers), env,
+                health=with_token(f"{url}/status", token), timeout=400)
+    return url
+
+
+def start_rasa(stack: Stack, port: int, endpoints: Path, model: Path, name: str = "rasa",
+               extra_env: dict | None = None, token: str | None = None, workers: int = 1) -> str:
+    """Starts Rasa (REST + socket.io channels, --enable-api behind --auth-token) on
+    127.0.0.1:port; returns its URL once the model is loaded (about two minutes on 2 cores)."""
+    url = launch_rasa(stack, port, endpoints, model, name, extra_env, token, workers)
     stack.wait_ready(name, f"{name} (loading a model takes about 2 minutes)")
     print(f"    {name} ready: {url}", flush=True)
     return url
@@ -248,96 +288,10 @@ def _group_alive(pgid: int) -> bool:
         return False
 
 
-def _run_step(what: str, cmd: list[str], env: dict | None = None) -> None:
-    print(f"==> {what}", flush=True)
-    full_env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
-    if subprocess.run(cmd, cwd=ROOT, env=full_env).returncode != 0:
-        raise RuntimeError(f"{what} failed")
-
-
-def cmd_run() -> None:
-    """`make run`: everything in the foreground on 127.0.0.1; Ctrl-C stops it all. The edge
-    (Caddy) on EDGE_PORT (8080) is the public entrance; the other ports are internal."""
-    port = lambda name, default: int(os.environ.get(name, default))  # noqa: E731
-    rasa_port, actions_port = port("RASA_PORT", 5005), port("ACTIONS_PORT", 5055)
-    webchat_port, synapse_port = port("WEBCHAT_PORT", 8081), port("SYNAPSE_PORT", 8008)
-    reports_port, edge_port = port("REPORTS_PORT", 8090), port("EDGE_PORT", 8080)
-    dashboard_port = port("DASHBOARD_PORT", 8091)
-    rasa_url = f"http://127.0.0.1:{rasa_port}"
-    edge_url = f"http://127.0.0.1:{edge_port}"
-    synapse_url = f"http://127.0.0.1:{synapse_port}"
-    token = rasa_token()
-    bridge_py = str(VENV / "bridge" / "bin" / "python")
-    stack = Stack(var_layout.LOGS)
-    redis_url = os.environ.get("REDIS_URL")
-    endpoints = write_endpoints(var_layout.ENDPOINTS, f"http://127.0.0.1:{actions_port}", redis_url=redis_url)
-    logs = var_layout.relative(var_layout.LOGS)
-    synapse = [str(ROOT / "scripts" / "synapse.sh")]
-    shared_env = {"RASA_URL": rasa_url, "RASA_TOKEN": token, "REPORTS_PORT": str(reports_port),
-                  "REPORTS_API_URL": f"http://127.0.0.1:{reports_port}", "SYNAPSE_PORT": str(synapse_port),
-                  "SYNAPSE_PUBLIC_BASEURL": f"{edge_url}/", "DASHBOARD_PORT": str(dashboard_port),
-                  "SYNAPSE_DIR": str(var_layout.SYNAPSE_DIR)}
-
-    def bye(*_):
-        print("\n==> stopping all services ...", flush=True)
-        stack.stop()
-        subprocess.run(synapse + ["stop"], cwd=ROOT, env={**os.environ, **shared_env})  # its SYNAPSE_DIR
-        print("==> stopped.", flush=True)
-        sys.exit(0)
-
-    signal.signal(signal.SIGINT, bye)
-    signal.signal(signal.SIGTERM, bye)
-    try:
-        _run_step("starting the Synapse homeserver", synapse + ["start"], shared_env)
-        _run_step("provisioning rooms and accounts (idempotent)",
-                  [bridge_py, "-m", "matrix_bridge.provision"], shared_env)
-        print("==> starting the Kamtibmas service (bridge, report API, bulletins)", flush=True)
-        stack.start("bridge", [bridge_py, "-m", "matrix_bridge"], shared_env,
-                    health=f"http://127.0.0.1:{reports_port}/health")
-        stack.wait_ready("bridge", "Kamtibmas service")
-        print("==> starting the operator dashboard", flush=True)
-        stack.start("dashboard", [bridge_py, "-m", "dashboard"], shared_env,
-                    health=f"http://127.0.0.1:{dashboard_port}/operator/api/health", timeout=30)
-        stack.wait_ready("dashboard", "operator dashboard")
-        print("==> starting the web chat server and the edge", flush=True)
-        webchat_url = start_webchat(stack, webchat_port, rasa_url, token)
-        start_edge(stack, edge_port, webchat_url, rasa_url, synapse_url, var_layout.VAR / "edge",
-                   f"http://127.0.0.1:{dashboard_port}")
-        print("==> starting the action server and Rasa", flush=True)
-        start_assistant(stack, rasa_port, actions_port, endpoints, current_model(), shared_env)
-    except Exception as e:  # noqa: BLE001 - report and stop everything
-        synapse_dir = var_layout.relative(var_layout.SYNAPSE_DIR)
-        print(f"ERROR: {e}. Logs: {logs}/ and {synapse_dir}/", file=sys.stderr)
-        bye()
-    rows = [("PUBLIC ENTRANCE (edge, Caddy): web chat page", edge_url),
-            ("  Matrix homeserver URL for Element", edge_url),
-            ("  socket.io (widget)", f"{edge_url}/socket.io/"),
-            ("Internal (loopback only, not via the edge):", ""),
-            ("  Rasa: REST + socket.io + HTTP API (token)", rasa_url),
-            ("  Rasa API token", "var/rasa/api.token (RASA_TOKEN overrides)"),
-            ("  REST webhook (bridge)", f"{rasa_url}/webhooks/rest/webhook"),
-            ("  Action server", f"http://127.0.0.1:{actions_port}"),
-            ("  Web chat server", webchat_url),
-            ("  Tracker store", f"Redis {redis_url}" if redis_url
-             else f"SQLite {var_layout.relative(var_layout.TRACKER_DB)}"),
-            ("  Synapse polres.localhost", synapse_url),
-            ("  Operator dashboard (edge route /operator/)", f"http://127.0.0.1:{dashboard_port}/operator/"),
-            (f"  Kamtibmas report API (token: {var_layout.relative(var_layout.REPORTS_TOKEN)})", f"http://127.0.0.1:{reports_port}"),
-            ("  Operator account", var_layout.relative(var_layout.BRIDGE_DIR / "provision.json"))]
-    print(f"\n==> Everything runs on 127.0.0.1 (logs in {logs}/):")
-    for what, where in rows:
-        print(f"    {what:50s} {where}")
-    print("\nPress Ctrl-C to stop everything. A process that crashes is restarted (log: "
-          f"{logs}/supervisor.log).", flush=True)
-    synapse_watch = Outside(var_layout.SYNAPSE_DIR / "synapse.pid", synapse + ["start"],
-                            f"{synapse_url}/health", {**os.environ, "PYTHONPATH": str(ROOT), **shared_env},
-                            var_layout.LOGS / "synapse.log")
-    Supervisor(stack, var_layout.LOGS / "supervisor.log", outside={"synapse": synapse_watch}).run()
-
-
 if __name__ == "__main__":
     verb = sys.argv[1] if len(sys.argv) > 1 else "run"
     if verb == "run":
+        from scripts.run_stack import cmd_run
         cmd_run()
     elif verb == "up":
         cmd_up(Path(sys.argv[2]).resolve())

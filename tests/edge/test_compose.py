@@ -157,6 +157,40 @@ def test_rasa_uses_redis_tracker_and_lock_store():
     assert endpoints["lock_store"]["type"] == "redis"
 
 
+def test_rasa_runs_replicas_of_shared_model_workers(config):
+    """Rasa replicas behind the edge (issue 14): several containers, each with several workers
+    that share one preloaded model (scripts/rasa_workers.py, mounted into the official-image
+    build), all on the Redis tracker and lock store."""
+    rasa = config["services"]["rasa"]
+    assert rasa["deploy"]["replicas"] >= 2
+    assert "container_name" not in rasa  # a fixed name forbids replicas
+    assert rasa["entrypoint"] == ["python", "-m", "scripts.rasa_workers"]
+    assert rasa["command"][0] == "run" and "--enable-api" in rasa["command"]
+    assert int(rasa["environment"]["SANIC_WORKERS"]) >= 2
+    mounts = {v["target"]: Path(v["source"]) for v in rasa["volumes"]}
+    assert mounts["/app/scripts/rasa_workers.py"] == ROOT / "scripts" / "rasa_workers.py"
+    assert mounts["/app/scripts/rasa_workers.py"].is_file()
+    assert rasa["deploy"]["resources"]["limits"]["memory"]  # a leaking worker cannot take the host
+    assert "redis" in rasa["depends_on"]
+    # every caller reaches the replicas through the service name, never one container
+    assert config["services"]["edge"]["environment"]["RASA_UPSTREAM"] == "rasa:5005"
+    assert config["services"]["kamtibmas"]["environment"]["RASA_URL"] == "http://rasa:5005"
+    assert config["services"]["webchat"]["environment"]["RASA_URL"] == "http://rasa:5005"
+    # one Redis for all replicas: tracker store and lock store point at the redis service
+    endpoints = yaml.safe_load((ROOT / "deploy" / "endpoints.docker.yml").read_text())
+    assert endpoints["tracker_store"]["url"] == endpoints["lock_store"]["url"] == "redis"
+    assert "redis" in config["services"] and not config["services"]["redis"].get("deploy", {}).get("replicas")
+
+
+def test_replicas_and_workers_are_settings(tmp_path):
+    env = env_file(tmp_path)
+    env.write_text(env.read_text() + "RASA_REPLICAS=4\nRASA_WORKERS=3\n")
+    res = compose("config", "--format", "json", env=env)
+    assert res.returncode == 0, res.stderr
+    rasa = json.loads(res.stdout)["services"]["rasa"]
+    assert rasa["deploy"]["replicas"] == 4 and rasa["environment"]["SANIC_WORKERS"] == "3"
+
+
 # ------------------------------------------------------------------ environment names vs. code
 # Which code each service runs (its image's Dockerfile COPY lines plus mounted code), and what reads
 # the variables of third-party images: their config files (`${VAR}`, Caddy's `{$VAR}`) or the image
