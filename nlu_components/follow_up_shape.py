@@ -14,6 +14,9 @@ domain:
 - it asks for no way around the law ("caranya", "biar", "supaya tidak ketahuan" ...);
 - for `blokir_pribadi`: it asks about a penalty and names no officer or official;
 - `blokir_gaji` is never taken back.
+A message classified `blokir_melanggar_hukum` that asks about the penalty of an offence we know
+("denda gak pake helm berapa?") and asks for no way around it is taken back the same way, at any
+length up to twice the follow-up limit.
 The message then becomes `nlu_fallback`, and `action_lanjut_cek` answers it against the subject
 of the conversation, or asks what is meant (never a guess). The parse output gets
 `follow_up_shape: <the refused intent>` so that the change is visible in logs and reports.
@@ -57,11 +60,14 @@ class Shape:
         self.marker = re.compile(r"^\W*(" + "|".join(patterns["markers"]) + r")\b", re.IGNORECASE)
         domain = list(patterns["domain"]) + [re.escape(w) for w in offence_words]
         self.domain = _alternation(domain)
+        self.offence = _alternation([re.escape(w) for w in offence_words] or ["(?!)"])
         self.evade = _alternation(patterns["evade"])
         self.penalty = _alternation(patterns["penalty"])
         self.official = _alternation(patterns["official"])
 
     def takes_back(self, intent: Text, text: Text) -> bool:
+        if intent == "blokir_melanggar_hukum" and self.asks_the_law(text):
+            return True
         if intent not in self.intents or len(_WORD.findall(text)) > self.max_words:
             return False
         if not self.marker.search(text) or not self.domain.search(text) or self.evade.search(text):
@@ -69,6 +75,14 @@ class Shape:
         if intent == "blokir_pribadi":
             return bool(self.penalty.search(text)) and not self.official.search(text)
         return True
+
+    def asks_the_law(self, text: Text) -> bool:
+        """"denda gak pake helm berapa?": a question about the penalty for an offence we know,
+        not a request to break the law (no way around it asked, no official named)."""
+        if len(_WORD.findall(text)) > 2 * self.max_words or self.evade.search(text):
+            return False
+        asks = self.penalty.search(text) and self.offence.search(text)
+        return bool(asks) and not self.official.search(text)
 
 
 def offence_keywords(path: Path = PASAL_FILE) -> List[Text]:
