@@ -34,6 +34,7 @@ from typing import Any, Iterator, Optional, Text
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import RedisTrackerStore, SQLTrackerStore
+from rasa.shared.core.events import SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from sqlalchemy import event
@@ -94,6 +95,9 @@ class MaskedSQLTrackerStore(_Masking, SQLTrackerStore):
                     data=json.dumps(data),
                 ))
             session.commit()
+        if not any(isinstance(e, SessionStarted) for e in tracker.events):
+            # no session start stored for this conversation: the store holds exactly these events
+            self._stored_counts[tracker.sender_id] = (weakref.ref(tracker), len(tracker.events))
         self.maybe_purge()
 
     async def _retrieve(self, sender_id: Text, fetch_events_from_all_sessions: bool
@@ -114,10 +118,10 @@ class MaskedSQLTrackerStore(_Masking, SQLTrackerStore):
 
     def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterator:
         """As SQLTrackerStore._additional_events. When `tracker` is the very object the last
-        `retrieve` of its conversation returned, and not saved since, the number of stored
-        events is the number read then (the conversation lock keeps other writers out);
-        otherwise it is counted in SQL (`count(id)`, not a count over a sub-select of every
-        column)."""
+        `retrieve` of its conversation returned (not saved since), or the object just saved
+        holding no session start (a new conversation), the number of stored events is known
+        (the conversation lock keeps other writers out); otherwise it is counted in SQL
+        (`count(id)`, not a count over a sub-select of every column)."""
         known = self._stored_counts.pop(tracker.sender_id, None)
         if known is not None and known[0]() is tracker:
             return itertools.islice(tracker.events, known[1], len(tracker.events))

@@ -123,6 +123,15 @@ def test_sqlite_reads_equal_rasas_own_across_sessions(tmp_path):
     store = MaskedSQLTrackerStore(domain=domain, dialect="sqlite", db=str(tmp_path / "t.db"))
 
     async def scenario() -> None:
+        fresh = await store.get_or_create_tracker("warga-3")  # a new conversation, saved once
+        fresh.update(SessionStarted())
+        fresh.update(UserUttered("halo", {"name": "sapaan_halo", "confidence": 1.0}))
+        with store.session_scope() as session_:
+            rasas = list(SQLTrackerStore._additional_events(store, session_, fresh))
+        await store.save(fresh)  # the shortcut after the first save
+        assert len(rasas) == 2
+        assert [e.as_dict() for e in (await store.retrieve_full_tracker("warga-3")).events] == [
+            e.as_dict() for e in fresh.events]
         trk = await store.get_or_create_tracker("warga-2", append_action_listen=False)
         for session, texts_ in enumerate((["halo", "syarat sim"], ["biaya skck", "makasih"])):
             trk.update(SessionStarted(timestamp=1000.0 + 100 * session))
