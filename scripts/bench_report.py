@@ -81,9 +81,11 @@ def summary_md(report: dict) -> str:
            f"{(base.get('training') or {}).get('how')}", "",
            "| line | ours | baseline | ours/baseline | ours ahead? |", "|---|---|---|---|---|"]
     for r in report["lines"]:
-        mark = {True: "yes", False: "**NO**", None: "tie/n.a."}[r["ours_ahead"]]
+        mark = {True: "yes", False: "**NO**", None: "n/a" if r["ours_over_baseline"] is None else "tie"}[
+            r["ours_ahead"]]
+        ratio = "n/a" if r["ours_over_baseline"] is None else f"{r['ours_over_baseline']:.2f}"
         out.append(f"| {r['line']} ({r['better']} is better) | {_fmt(r['ours'])} | {_fmt(r['baseline'])} "
-                   f"| {_fmt(r['ours_over_baseline'])} | {mark} |")
+                   f"| {ratio} | {mark} |")
     behind = report["ours_behind_on"]
     out += ["", "Ours behind on: " + ("; ".join(behind) if behind else "nothing"), ""]
     for name, r in (("ours", ours), ("baseline", base)):
