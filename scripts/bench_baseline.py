@@ -17,6 +17,7 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -33,6 +34,7 @@ DATA = ROOT / "data"
 RASA = ROOT / ".venv" / "rasa" / "bin" / "rasa"
 TRAIN_LOCK = ROOT / "var" / "train.lock"  # the lock scripts/train.sh takes: one training at a time
 # What Rasa's training log says about each component (rasa/engine/training/hooks.py).
+EPOCHS = re.compile(r"Epochs:\s+\d+%\|[^|]*\|\s*(\d+/\d+)")
 COMPONENT_MARKS = ("Starting to train component", "Finished training component", "Restored component")
 
 
@@ -80,16 +82,9 @@ def train(model: Path) -> dict:
     with tempfile.TemporaryDirectory(prefix="baseline-cache-") as cache, open(log, "w") as fh:
         env = {**os.environ, "RASA_CACHE_DIRECTORY": cache, "TF_CPP_MIN_LOG_LEVEL": "2",
                "SQLALCHEMY_SILENCE_UBER_WARNING": "1", "PYTHONWARNINGS": "ignore::DeprecationWarning"}
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                text=True, bufsize=1)
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         assert proc.stdout is not None
-        for line in proc.stdout:
-            fh.write(line)
-            if any(m in line for m in COMPONENT_MARKS):
-                elapsed = round(time.perf_counter() - start, 1)
-                what = line.strip().split(" - ")[-1]
-                record["components"].append([elapsed, what])
-                print(f"    [{elapsed:6.0f} s] baseline: {what}", flush=True)
+        _follow(proc.stdout.fileno(), fh, start, record)
         if proc.wait() != 0 or not model.exists():
             raise RuntimeError(f"baseline training failed (exit {proc.returncode}); see {log}")
     record.update(train_seconds=round(time.perf_counter() - start, 1), load_average_after=load_average(),
@@ -98,6 +93,29 @@ def train(model: Path) -> dict:
     meta_path(model).write_text(json.dumps(record, indent=1))
     print(f"==> baseline trained in {record['train_seconds']:.0f} s: {model.relative_to(ROOT)}", flush=True)
     return record
+
+
+def _follow(fd: int, log, start: float, record: dict) -> None:
+    """Copies the training output to the log; prints each component as it starts and ends, and
+    every 30 s the latest epoch counter (tqdm redraws it with carriage returns, no newlines)."""
+    buf, component, epochs, last_note = "", "", "", time.perf_counter()
+    while chunk := os.read(fd, 65536):
+        text = chunk.decode("utf-8", "replace")
+        log.write(text)
+        buf += text
+        *parts, buf = re.split(r"[\r\n]", buf)
+        for part in parts:
+            elapsed = round(time.perf_counter() - start, 1)
+            if any(m in part for m in COMPONENT_MARKS):
+                what = part.strip().split(" - ")[-1]
+                component = what
+                record["components"].append([elapsed, what])
+                print(f"    [{elapsed:6.0f} s] baseline: {what}", flush=True)
+            elif m := EPOCHS.search(part):
+                epochs = f"epoch {m.group(1)}"
+        if time.perf_counter() - last_note > 30 and epochs:
+            print(f"    [{time.perf_counter() - start:6.0f} s] baseline: {component} {epochs}", flush=True)
+            last_note = time.perf_counter()
 
 
 def ensure() -> tuple[Path, dict]:
