@@ -47,7 +47,7 @@ def components(log: Path) -> list[list]:
 
 
 def train(config: Path, name: str, out: Path, nlu_only: bool) -> dict:
-    while subprocess.run(["pgrep", "-f", "rasa train"], capture_output=True).returncode == 0:
+    while subprocess.run(["pgrep", "-f", "bin/rasa train"], capture_output=True).returncode == 0:
         print("    another `rasa train` runs on this machine; waiting", flush=True)
         time.sleep(20)
     out.mkdir(parents=True, exist_ok=True)
