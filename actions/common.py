@@ -83,6 +83,13 @@ class KnowledgeAction(Action, metaclass=ABCMeta):
             return self._leave_sim_form(tracker)
         try:
             events = list(self.answer(dispatcher, tracker, domain, kb) or [])
+            if self.name() != "action_darurat" and dispatcher.messages:
+                from actions.urgensi import SEGERA, is_urgent
+
+                if is_urgent(latest_text(tracker)):  # a danger now: 110/112 before any answer
+                    first = CollectingDispatcher()
+                    first.utter_message(text=SEGERA)
+                    dispatcher.messages.insert(0, first.messages[0])
             return events + self._leave_sim_form(tracker)
         except Exception:
             logger.exception("action %s failed", self.name())

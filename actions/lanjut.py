@@ -25,7 +25,8 @@ ATRIBUT_LABEL = {
 # A message that continues the current subject ("kalau ...", "terus ...", Javanese "nek ...").
 FOLLOW_UP_RE = re.compile(
     r"^\s*(kalau|kalo|klo|klu|kl|kalok|terus|trus|trs|lalu|lha|lah|la|nek|yen|menawi|misal\w*|"
-    r"bagaimana\s+kalau|gimana\s+kalo|gmn\s+klo|piye\s+nek|bagaimana\s+jika|jika|jika\s+)\b",
+    r"bagaimana\s+kalau|gimana\s+kalo|gmn\s+klo|piye\s+nek|bagaimana\s+jika|jika|jika\s+|"
+    r"bagaimana\s+dengan|gimana\s+dengan|gmn\s+dgn|kalau\s+soal|lha\s+nek|pripun\s+menawi)\b",
     re.IGNORECASE)
 PASAL_NO_RE = re.compile(r"\b(pasal|psl|ps)\s*\d", re.IGNORECASE)
 BARU_RE = re.compile(r"\bbaru\b|nasional|2023|anyar", re.IGNORECASE)
@@ -96,7 +97,7 @@ def record_text(record: Dict[Text, Any]) -> Text:
 def say_pasal(dispatcher, record, lead: Optional[Text], kuhp: Optional[Text]) -> List[Dict[Text, Any]]:
     from knowledge import format as kf
 
-    dispatcher.utter_message(text=kf.join_answers([lead or "", record_text(record)]))  # 110/112 first
+    dispatcher.utter_message(text=kf.join_answers([lead or "", record_text(record)]))  # lead, then 110/112
     return pasal_events(record, kuhp)
 
 
@@ -137,8 +138,10 @@ def condition_follow_up(dispatcher, kb, record, key: Text) -> List[Dict[Text, An
                 f"{record['judul'].lower()} bila {label}. Silakan tanyakan ke SPKT Polres/Polsek "
                 "terdekat atau penasihat hukum. Yang ada di data kami:")
         return say_pasal(dispatcher, record, lead, default_kuhp(record))
-    target = kb.entry(link["pasal"]) if link.get("pasal") else record
-    return say_pasal(dispatcher, target or record, link["teks"], default_kuhp(target or record))
+    from actions.pasal_lead import linked_lead
+
+    target = (kb.entry(link["pasal"]) if link.get("pasal") else None) or record
+    return say_pasal(dispatcher, target, linked_lead(kb, link, target, ""), default_kuhp(target))
 
 
 def pasal_attribute(dispatcher, kb, record, atribut: Text) -> Optional[List[Dict[Text, Any]]]:
@@ -197,12 +200,51 @@ def pasal_follow_up_instead(dispatcher, tracker, kb, text: Text) -> Optional[Lis
     named = named_offence(kb, text)
     if named is not None and named["id"] != record["id"]:
         return None  # another offence: a new question
-    asks_code = re.search(r"kuhp|\bbaru\b|\blama\b|anyar|lawas|nasional", text, re.I)
-    asks_number = re.search(r"pasal\s*(berapa|brp|piro|pinten|nya|e)\b|nomor\s*(berapa|brp)", text, re.I)
-    if not ((FOLLOW_UP_RE.search(text) and asks_code) or (asks_number and named is None)):
+    asks_code = re.search(r"kuhp|\bbaru\b|\blama\b|anyar|lawas|nasional|sebelum", text, re.I)
+    short = len(re.findall(r"\w+", text)) <= MAX_SHORT_WORDS
+    asks_number = ASKS_NUMBER_RE.search(text) and named is None
+    if not (((FOLLOW_UP_RE.search(text) or short) and asks_code) or asks_number):
         return None
-    target = "lama" if LAMA_RE.search(text) and not BARU_RE.search(text) else "baru"
-    return kuhp_follow_up(dispatcher, kb, record, target)
+    return kuhp_follow_up(dispatcher, kb, record, code_asked(text))
+
+
+# "pasal berapa?", "nomornya jadi berapa?", Javanese "nomer piro", "pasale pinten"
+ASKS_NUMBER_RE = re.compile(
+    r"pasal\s*(berapa|brp|piro|pinten|nya|e|ipun)\b|pasale\b|(nomor|nomer|no)\s*(nya|e|ipun)?\s*"
+    r"(jadi\s+|dadi\s+|dados\s+)?(berapa|brp|piro|pinten|apa|opo)\b|jadi\s+(pasal|nomor)|dadi\s+(pasal|nomer|nomor)",
+    re.IGNORECASE)
+# "sebelum 2026", "sebelum KUHP nasional berlaku": the old code, whatever else the message names
+BEFORE_RE = re.compile(r"sebelum\s+(tahun\s+)?(2026|kuhp|uu|berlaku|diganti|ada|\w+\s+berlaku)|"
+                       r"sadurunge|sakderenge|saderengipun", re.IGNORECASE)
+MAX_SHORT_WORDS = 8
+
+
+def code_asked(text: Text) -> Text:
+    """"baru" or "lama": which code a follow-up asks for (the new one unless it says old/before)."""
+    if BEFORE_RE.search(text) or (LAMA_RE.search(text) and not BARU_RE.search(text)):
+        return "lama"
+    return "baru"
+
+
+def ask_offence(dispatcher) -> List[Dict[Text, Any]]:
+    """"nomornya di KUHP baru berapa?" with no offence discussed: ask which one, never guess."""
+    dispatcher.utter_message(
+        text="Pasal atau perbuatan apa yang Anda maksud? Sebutkan nomor pasalnya "
+        "(misalnya \"pasal 362\") atau perbuatannya (misalnya \"pencurian\").",
+        buttons=_buttons(["pasal_cari", "pasal_kuhp_baru", "layanan_tilang"]))
+    return []
+
+
+def number_without_subject(dispatcher, tracker, kb, text: Text) -> Optional[List[Dict[Text, Any]]]:
+    """A pasal_kuhp_baru message asking for an article number with nothing discussed and no
+    offence named ("nomornya di KUHP nasional jadi berapa?"): ask which offence."""
+    if current_record(kb, tracker) is not None or PASAL_NO_RE.search(text):
+        return None
+    if not ASKS_NUMBER_RE.search(text) or named_offence(kb, text) is not None:
+        return None
+    if kb.search_pasal(text, limit=1):
+        return None
+    return ask_offence(dispatcher)
 
 
 def condition_instead(dispatcher, tracker, kb, text: Text) -> Optional[List[Dict[Text, Any]]]:
@@ -250,3 +292,22 @@ def answer_intent(dispatcher, tracker, kb, intent: Text, text: Text,
     if aksi == "action_kontak_polres":
         return lokal.answer_contact(dispatcher, kb)
     return answers.answer_topic(dispatcher, kb, intent, text, atribut)
+
+
+REPORT_WORDS_RE = re.compile(r"lapor\w*|melapor\w*|ngelapor\w*|aduan|ngadu|kejadian|kedadosan|report",
+                             re.IGNORECASE)
+
+
+def offence_follow_up_instead(dispatcher, tracker, kb, text: Text) -> Optional[List[Dict[Text, Any]]]:
+    """"bagaimana dengan penggelapan?" while an offence is being discussed, taken by the NLU for a
+    wish to report: it asks the same about that offence (article and penalty first)."""
+    from actions.pasal_lead import lead
+
+    if current_record(kb, tracker) is None or not FOLLOW_UP_RE.search(text) or REPORT_WORDS_RE.search(text):
+        return None
+    if len(re.findall(r"\w+", text)) > MAX_SHORT_WORDS:
+        return None
+    named = named_offence(kb, text)
+    if named is None:
+        return None
+    return say_pasal(dispatcher, named, lead(kb, named, text), default_kuhp(named))

@@ -15,13 +15,16 @@ from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk.events import FollowupAction
 
+from actions.answers import fact_lead
 from actions.common import KnowledgeAction, latest_intent, latest_text
 from actions.intents import table
 from actions.lanjut import (
     ATRIBUT_LABEL,
+    BEFORE_RE,
     PENALTY_RE,
     _buttons,
     answer_intent,
+    ask_offence,
     ask_topic,
     condition_follow_up,
     current_record,
@@ -35,7 +38,9 @@ from actions.lanjut import (
 
 # Attribute words of a short follow-up the NLU was unsure about -> the lanjut_* intent.
 ATTRIBUTE_WORDS = (
-    ("lanjut_kuhp_baru", r"kuhp\s+(baru|anyar|enggal|nasional)|\bbaru\s*nya\b"),
+    ("lanjut_kuhp_lama", r"sebelum\s+(tahun\s+)?(2026|kuhp|uu|berlaku|diganti)|sadurunge|sakderenge"),
+    ("lanjut_kuhp_baru", r"kuhp\s+(baru|anyar|enggal|nasional|2023)|\bbaru\s*nya\b|"
+                         r"\b(yang|yg|sing|ingkang|versi)\s+(baru|anyar|enggal)\b|^\W*(baru|anyar|enggal)\W*$"),
     ("lanjut_kuhp_lama", r"kuhp\s+(lama|lawas|lami)|\bdulu\w*\b|\bbiyen\b|rumiyin"),
     ("lanjut_biaya", r"biaya\w*|bayar\w*|byr|ongkos\w*|tarif\w*|harga\w*|regane|wragad\w*|"
                      r"denda\w*|dendo\w*"),
@@ -49,6 +54,14 @@ ATTRIBUTE_WORDS = (
                       r"pidana\w*|ukuman\w*"),
 )
 MAX_UNSURE_WORDS = 8
+# A bare acknowledgement inside a conversation (the NLU has no intent for it).
+ACK_RE = re.compile(
+    r"^\W*(oke+|ok+|okey|okay|sip+|siap|baik(lah)?|iya+|ya+|yo+|he+m+|oh+|oalah|owh|o+\s+gitu|"
+    r"oh\s+(gitu|begitu|ngono|ngaten)|paham|mengerti|ngerti|nggih|inggih|injih|njih|enggih|mangertos|"
+    r"noted|mantap|mantab|jelas|cukup|udah|sudah)"
+    r"(\s+(pak|bu|min|mas|mbak|kak|gan|deh|dong|ya|yo|sip|siap|paham|jelas|nggih|mengerti))*\W*$",
+    re.IGNORECASE)
+ACK_REPLY = "Baik. Kalau ada lagi yang ingin ditanyakan, silakan tulis saja."
 
 
 def offence_named_instead(dispatcher, tracker, kb, intent: Text, text: Text,
@@ -106,8 +119,6 @@ def answer_follow_up(dispatcher, tracker, kb, intent: Text, text: Text) -> List[
     # after SKCK renewal, "kalau gagal?" after the SIM exam): that answer, led by the fact
     last = tracker.get_slot("intent_terakhir")
     if subjek and subjek != "pasal" and last and not sim.class_in_message(kb, tracker):
-        from actions.answers import fact_lead
-
         if table().row(last).get("entry") and fact_lead(kb, last, text):
             return answer_intent(dispatcher, tracker, kb, last, text, row.get("atribut"))
 
@@ -119,11 +130,7 @@ def answer_follow_up(dispatcher, tracker, kb, intent: Text, text: Text) -> List[
         if record is None:
             offence = other_offence(kb, text)
             if offence is None:
-                dispatcher.utter_message(
-                    text="Pasal atau perbuatan apa yang Anda maksud? Sebutkan nomor pasalnya "
-                    "(misalnya \"pasal 362\") atau perbuatannya (misalnya \"pencurian\").",
-                    buttons=_buttons(["pasal_cari", "pasal_kuhp_baru", "layanan_tilang"]))
-                return []
+                return ask_offence(dispatcher)
             if not re.search(r"kuhp|\bbaru\b|\blama\b|anyar|lawas|lami|enggal", text, re.I):
                 # "gratifikasi pasal berapa?": a direct question, not "and in the other code?"
                 from actions.pasal_lead import lead as pasal_lead
@@ -131,7 +138,7 @@ def answer_follow_up(dispatcher, tracker, kb, intent: Text, text: Text) -> List[
                 return say_pasal(dispatcher, offence, pasal_lead(kb, offence, text),
                                  default_kuhp(offence))
             record = offence
-        return kuhp_follow_up(dispatcher, kb, record, row["kuhp"])
+        return kuhp_follow_up(dispatcher, kb, record, "lama" if BEFORE_RE.search(text) else row["kuhp"])
 
     if row.get("kondisi"):
         key = kfacts.detect_condition(kfacts.load_conditions(), text)
@@ -217,9 +224,17 @@ class ActionLanjutCek(KnowledgeAction):
 
     def answer(self, dispatcher, tracker, domain, kb) -> List[Dict[Text, Any]]:
         text = latest_text(tracker)
+        if ACK_RE.match(text):  # "oke", "siap pak", "oalah nggih": acknowledged, not unclear
+            dispatcher.utter_message(text=ACK_REPLY)
+            return [FollowupAction("action_listen")]
         intent = unsure_follow_up(tracker, kb, text)
         if intent is not None:
             events = answer_follow_up(dispatcher, tracker, kb, intent, text)
+            return list(events or []) + [FollowupAction("action_listen")]
+        last = tracker.get_slot("intent_terakhir") or ""
+        if tracker.get_slot("subjek") and table().row(last).get("entry") and fact_lead(kb, last, text):
+            # a specific fact of the answer just given ("klo gagal bisa ngulang?" after the SIM exam)
+            events = answer_intent(dispatcher, tracker, kb, last, text)
             return list(events or []) + [FollowupAction("action_listen")]
         events = specific_question(dispatcher, tracker, domain, kb, text)
         if events is not None:
@@ -232,26 +247,44 @@ class ActionLanjutCek(KnowledgeAction):
             return list(events or []) + [FollowupAction("action_listen")]
         return []  # the rule goes on to action_klarifikasi
 
+    def _leave_sim_form(self, tracker) -> List[Dict[Text, Any]]:
+        return []  # an unclear message does not end the SIM-class question
+
+
+def taken_back(latest: Dict[Text, Any]) -> bool:
+    """The classifier's refusal was taken back by nlu_components.follow_up_shape: the ranking
+    then starts with nlu_fallback at 1.0, followed by the blokir_* intent."""
+    if latest.get("follow_up_shape"):
+        return True
+    ranking = latest.get("intent_ranking") or []
+    return (len(ranking) > 1 and ranking[0].get("name") == "nlu_fallback"
+            and float(ranking[0].get("confidence") or 0) >= 1.0
+            and str(ranking[1].get("name") or "").startswith("blokir_"))
+
 
 def specific_question(dispatcher, tracker, domain, kb, text: Text) -> Optional[List[Dict[Text, Any]]]:
     """An unsure message whose most likely intent is confirmed by the message itself: a
     specific fact of that intent matches ("nomor wa propam berapa"), or it names an article or
     an offence for pasal_cari. Never for refusals: those stay with the clarification."""
-    from actions.answers import BIAYA_RE, fact_lead
+    from actions.answers import BIAYA_RE
     from actions.pasal import NOMOR_RE, ActionJawabPasal
 
-    ranking = (tracker.latest_message or {}).get("intent_ranking") or []
-    names = [r.get("name") for r in ranking if r.get("name") not in (None, "nlu_fallback")][:2]
+    latest = tracker.latest_message or {}
+    if taken_back(latest) and named_offence(kb, text):
+        # a refused-looking short follow-up naming an offence ("kalau nerobos lampu merah?")
+        return ActionJawabPasal().answer(dispatcher, tracker, domain, kb)
+    ranking = latest.get("intent_ranking") or []
+    names = [r.get("name") for r in ranking if r.get("name") not in (None, "nlu_fallback")][:3]
     for name in names:
+        if name.startswith("blokir_") and taken_back(latest):
+            continue  # the refusal was taken back: look at the next intents
         if name.startswith(("blokir_", "lapor_", "sapaan_")):
             return None
         if name == "pasal_cari" and (NOMOR_RE.search(text) or named_offence(kb, text)):
             return ActionJawabPasal().answer(dispatcher, tracker, domain, kb)
         row = table().row(name)
         class_fee = (row.get("topik") == "sim" and kb.resolve_sim_class(text) and BIAYA_RE.search(text))
-        if row.get("entry") and (fact_lead(kb, name, text) or class_fee):
+        ref = table().refinement(name, text)  # a keyword naming a specific entry ("bpjs", "InaRISK")
+        if row.get("entry") and (fact_lead(kb, name, text) or class_fee or (ref and ref.get("entry"))):
             return answer_intent(dispatcher, tracker, kb, name, text)
     return None
-
-    def _leave_sim_form(self, tracker) -> List[Dict[Text, Any]]:
-        return []  # an unclear message does not end the SIM-class question

@@ -16,14 +16,15 @@ import re
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActiveLoop, SlotSet
+from rasa_sdk.events import ActiveLoop, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
-from actions.common import entity, latest_text
+from actions.common import entity, latest_text, load_kb_or_none
 from actions.lapor_lokasi import MINTA_LOKASI, gps_since_form, wants_marker
 from actions.lapor_status import ActionLaporPembaruan, reporter_of
+from actions.urgensi import is_urgent, urgent_text
 from reports import schema
 from reports.client import ReportClient
 from reports.kinds import normalize_jenis
@@ -129,6 +130,9 @@ class ActionLaporMulai(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[Dict[Text, Any]]:
+        redirected = offence_follow_up(dispatcher, tracker)
+        if redirected is not None:  # "bagaimana dengan penggelapan?" about the offence discussed
+            return redirected + [FollowupAction("action_listen")]
         jenis = jenis_from_tracker(tracker)
         teks = ["Baik, saya bantu mencatat laporan Anda untuk diteruskan ke petugas.",
                 DARURAT_PEMBUKA]
@@ -141,6 +145,18 @@ class ActionLaporMulai(Action):
         if tracker.get_slot("jenis_kejadian") != jenis:
             events.append(SlotSet("jenis_kejadian", jenis))
         return events
+
+
+def offence_follow_up(dispatcher: CollectingDispatcher, tracker: Tracker) -> Optional[List[Dict[Text, Any]]]:
+    """A short follow-up about another offence, read by the NLU as a wish to report."""
+    if tracker.get_slot("topik") != "pasal" or (tracker.active_loop or {}).get("name") == FORM:
+        return None
+    kb = load_kb_or_none()
+    if kb is None:
+        return None
+    from actions.lanjut import offence_follow_up_instead
+
+    return offence_follow_up_instead(dispatcher, tracker, kb, latest_text(tracker))
 
 
 def jenis_buttons() -> List[Dict[Text, Text]]:
@@ -211,6 +227,10 @@ class ValidateLaporForm(FormValidationAction):
 
                 await ActionLaporPembaruan().run(dispatcher, tracker, domain)
             return [SlotSet(slot, None) for slot in tracker.slots_to_validate() if slot in FORM_SLOTS]
+        if tracker.get_slot("requested_slot") and is_urgent(latest_text(tracker)):
+            # "tolong ada orang ditusuk" as the answer to a form question: 110/112 at once, and the
+            # text is still taken as the answer (nothing the user wrote is lost)
+            dispatcher.utter_message(text=urgent_text(load_kb_or_none(), in_form=True))
         return await super().run(dispatcher, tracker, domain)
 
     def validate_jenis_kejadian(self, slot_value: Any, dispatcher: CollectingDispatcher,

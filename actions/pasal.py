@@ -191,5 +191,7 @@ class ActionJawabPasal(KnowledgeAction):
             if related:
                 parts.append("Pasal lain yang mungkin terkait: " + "; ".join(related) + ".")
         parts.append(kf.DISCLAIMER)
-        dispatcher.utter_message(text=kf.join_answers(parts))  # 110/112 line once
+        # the fact asked for leads, 110/112 right after it (a danger happening now: KnowledgeAction
+        # puts the emergency numbers before the whole answer)
+        dispatcher.utter_message(text=kf.join_answers(parts))
         return lanjut.pasal_events(best, kuhp)

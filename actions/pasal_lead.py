@@ -114,4 +114,13 @@ def condition_lead(kb, record: Dict[Text, Any], text: Text) -> Optional[Tuple[Te
     if link is None:
         return None
     target = (kb.entry(link["pasal"]) if link.get("pasal") else None) or record
-    return link["teks"], target
+    return linked_lead(kb, link, target, text), target
+
+
+def linked_lead(kb, link: Dict[Text, Any], target: Dict[Text, Any], text: Text) -> Text:
+    """The condition's sentence; when it points to another record, that record's article and
+    penalty follow at once ("... pencurian dengan pemberatan: Pasal 477 KUHP baru, ...")."""
+    if not link.get("pasal"):
+        return link["teks"]
+    first = lead(kb, target, text)
+    return f"{link['teks']} {first}" if first else link["teks"]

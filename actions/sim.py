@@ -218,7 +218,19 @@ class ActionJawabSimBiaya(KnowledgeAction):
                 events = reinterpret(dispatcher, tracker, kb, "sim_biaya", latest_text(tracker))
             if events is not None:
                 return events
+        if test_fee_asked(kb, latest_text(tracker)):  # "biaya tes psikologi berapa?": no class needed
+            from actions.answers import answer_topic
+
+            return answer_topic(dispatcher, kb, "sim_ujian", latest_text(tracker))
         return answer_fee(dispatcher, tracker, kb)
+
+
+def test_fee_asked(kb, text: Text) -> bool:
+    """The fee of the health or psychology test, which is the same for every class."""
+    from knowledge import facts as kfacts
+
+    found = kfacts.find_fact(kfacts.load_facts(), "sim_ujian", text, kb, only="sim.ujian.biaya_tes")
+    return found is not None
 
 
 class ActionAskJenisSim(KnowledgeAction):
@@ -232,7 +244,8 @@ class ActionAskJenisSim(KnowledgeAction):
             from actions.lanjut_subjek import foreign_target, switch_target
 
             text = latest_text(tracker)
-            if foreign_target(tracker, kb, "sim_biaya", text) or switch_target(tracker, text):
+            if (foreign_target(tracker, kb, "sim_biaya", text) or switch_target(tracker, text)
+                    or test_fee_asked(kb, text)):
                 # a fee follow-up about another subject (SKCK ...): close the form without
                 # asking; action_jawab_sim_biaya then answers that subject's fee
                 return [ActiveLoop(None)]

@@ -300,9 +300,11 @@ def format_pasal(record: Optional[Dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def join_answers(parts: Iterable[str]) -> str:
-    """Join several formatted answers with blank lines. The 110/112 line is kept once and leads the
-    whole answer (safety before any article or figure); the disclaimer is kept once, at the end."""
+def join_answers(parts: Iterable[str], help_first: bool = False) -> str:
+    """Join several formatted answers with blank lines. The 110/112 line is kept once. When the
+    first part is a one-paragraph lead (the fact that was asked for, issue 9) it comes right after
+    that lead, before any record or detail; otherwise (or with `help_first`, for a message about
+    a danger happening now) it leads the whole answer. The disclaimer is kept once, at the end."""
     out, has_help, has_disclaimer = [], False, False
     for part in parts:
         if not part:
@@ -320,7 +322,8 @@ def join_answers(parts: Iterable[str]) -> str:
         if text:
             out.append(text)
     if has_help:
-        out.insert(0, BANTUAN_DARURAT)
+        is_lead = not help_first and len(out) > 1 and "\n" not in out[0] and not out[0].startswith("*")
+        out.insert(1 if is_lead else 0, BANTUAN_DARURAT)
     if has_disclaimer:
         out.append(DISCLAIMER)
     return "\n\n".join(out)

@@ -13,6 +13,12 @@ values, slot values and bot texts (the Polres' own published contacts stay reada
 tracker of the turn being processed is not changed, so an action in the same turn still sees the
 value as typed; from the next turn on the conversation holds the masked value.
 
+SQLite (the default store of `make run`) runs in WAL mode with synchronous=NORMAL and pooled
+connections (`_tune_sqlite`, docs/performance.md): Rasa's default (rollback journal, a full fsync
+per commit, a new connection per query) was the largest single cost of a reply. A committed turn
+survives a crash or kill of any process; only a power loss or OS crash can roll back the last
+turns before the last checkpoint.
+
 Retention (privacy.retention): the SQL store purges conversations older than RETENTION_DAYS on
 its first save after start and then at most once per RETENTION_PURGE_INTERVAL; the Redis store
 sets an expiry of RETENTION_DAYS on every save (Rasa's `record_exp`).
@@ -28,6 +34,7 @@ import sqlalchemy as sa
 from rasa.core.tracker_store import RedisTrackerStore, SQLTrackerStore
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
+from sqlalchemy import event
 
 from rasa_stores.redis_retry import RetryOnRedisRestart
 
@@ -62,6 +69,7 @@ class MaskedSQLTrackerStore(_Masking, SQLTrackerStore):
     def __init__(self, *args: Any, retention_days: Optional[float] = None,
                  purge_interval: Optional[float] = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        _tune_sqlite(self)
         self.retention_days = float(retention_days or retention.retention_days())
         self.purge_interval = (retention.purge_interval() if purge_interval is None
                                else float(purge_interval))
@@ -105,6 +113,26 @@ class MaskedSQLTrackerStore(_Masking, SQLTrackerStore):
         if result.events:
             logger.info("retention: %s (older than %.0f days)", result.line(), self.retention_days)
         return result
+
+
+def _pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def _tune_sqlite(store: SQLTrackerStore) -> None:
+    """SQLite only: WAL journal, synchronous=NORMAL, a small pool instead of SQLAlchemy 1.4's
+    NullPool (a new connection per query). Other dialects are left as Rasa configures them."""
+    if store.engine.dialect.name != "sqlite" or store.engine.url.database in (None, "", ":memory:"):
+        return
+    url = store.engine.url
+    store.engine.dispose()
+    store.engine = sa.create_engine(url, poolclass=sa.pool.QueuePool, pool_size=2, max_overflow=8,
+                                    connect_args={"check_same_thread": False})
+    event.listen(store.engine, "connect", _pragmas)
+    store.sessionmaker = sa.orm.session.sessionmaker(bind=store.engine)
 
 
 class MaskedRedisTrackerStore(RetryOnRedisRestart, _Masking, RedisTrackerStore):

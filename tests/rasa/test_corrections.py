@@ -93,7 +93,7 @@ CASES = {
         "pasal suami mukul istri",
         ["Pasal 44 ayat (1) UU 23/2004", "belum kami pastikan", "Sebelum 2 Januari 2026 ancamannya",
          "Rp15.000.000", HELP, "SPKT", "Unit PPA", "SAPA 129"],
-        ["sedang berubah"], [(HELP, "Pasal 44 ayat (1)"), ("belum kami pastikan", "Rp15.000.000")]),
+        ["sedang berubah"], [("Pasal 44 ayat (1)", HELP), (HELP, "• "), ("belum kami pastikan", "Rp15.000.000")]),
     "ite_ancaman_kekerasan": (
         "pasal diancam dibunuh lewat whatsapp",
         ["Pasal 29 jo. Pasal 45B", "UU 1/2026", HELP], [], []),
