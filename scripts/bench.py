@@ -42,13 +42,21 @@ def load_steps(n: int) -> list[tuple[str, object]]:
 
 def our_training(model: Path) -> dict:
     """Our training time: last-train.json next to the model (scripts/train.sh writes it) when it
-    belongs to this model; the bench does not retrain our model to time it."""
+    belongs to this model, else the record of scripts/bench_training.py; the bench does not
+    retrain our model to time it."""
     last = model.parent / "last-train.json"
     if last.exists():
         rec = json.loads(last.read_text())
         if Path(rec.get("model", "")).name == model.name:
             return {**rec, "how": f"{last.name} next to the model: wall time of `rasa train` in "
                                   "scripts/train.sh (component cache as it was)"}
+    timing = model.with_name(model.name.replace(".tar.gz", ".timing.json"))  # scripts/bench_training.py
+    if timing.exists():
+        rec = json.loads(timing.read_text())
+        return {**rec, "train_seconds": rec["wall_s"],
+                "how": f"{timing.name}: wall time of `rasa train` by scripts/bench_training.py "
+                       f"(cold component cache, CPU {rec['cpu_s']} s, load average "
+                       f"{rec['load_average_before']} before)"}
     return {"train_seconds": None, "how": f"unknown: no {last.name} for {model.name}"}
 
 
