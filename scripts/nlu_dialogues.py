@@ -42,7 +42,7 @@ THRESHOLDS = {"dialogue_pass_rate": 0.90, "fact_pass_rate": 0.90}
 # 0.720 before the 110/112 line was put first in answers about violent offences (audit
 # corrections: safety before the article); that costs 5 pasal facts their place in the first 200
 # characters. Raise these with every improvement; the targets above stay the goal.
-GATES = {"dialogue_pass_rate": 0.66, "fact_pass_rate": 0.67}
+GATES = {"dialogue_pass_rate": 0.88, "fact_pass_rate": 0.71}
 LEAD_CHARS = 200      # the lead of a reply: its first 200 characters ...
 LEAD_EXTEND = 40      # ... extended to the end of a word/number cut at the boundary (at most 40)
 GOODBYE_MARKERS = ("sampai jumpa", "selamat tinggal")
