@@ -42,8 +42,6 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 logger = logging.getLogger(__name__)
 
 PATTERNS_FILE = Path(__file__).with_name("follow_up_patterns.yml")
-PASAL_FILE = Path(__file__).resolve().parents[1] / "knowledge" / "data" / "pasal.yml"
-CONDITIONS_FILE = Path(__file__).resolve().parents[1] / "knowledge" / "fakta" / "pasal_kondisi.yml"
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
@@ -85,24 +83,32 @@ class Shape:
         return bool(asks) and not self.official.search(text)
 
 
-def offence_keywords(path: Path = PASAL_FILE) -> List[Text]:
-    """Every `kata_kunci` of the pasal records (section `pasal:`; multi-word ones included)."""
+def offence_keywords() -> List[Text]:
+    """Every `kata_kunci` of the pasal records (multi-word ones included), through the knowledge
+    package's own loader (validated, cached)."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except OSError:
+        from knowledge import load_kb
+
+        records = load_kb().pasal_records()
+    except Exception:  # noqa: BLE001 - a broken knowledge base must not stop the NLU
+        logger.warning("follow_up_shape: knowledge base unavailable, offence keywords not used",
+                       exc_info=True)
         return []
-    records = list(data.get("pasal") or []) + list(data.get("entries") or [])
     words = {str(w).lower().strip() for rec in records for w in rec.get("kata_kunci") or []}
     return sorted((w for w in words if len(w) >= 4), key=len, reverse=True)
 
 
-def condition_words(path: Path = CONDITIONS_FILE) -> List[Text]:
-    """The word patterns of the offence conditions ("kalau pakai kekerasan?", "kalau malam?")."""
+def condition_words() -> List[Text]:
+    """The word patterns of the offence conditions ("kalau pakai kekerasan?", "kalau malam?"),
+    from knowledge.facts.load_conditions (the same table the actions answer conditions from)."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except OSError:
+        from knowledge.facts import load_conditions
+
+        kondisi = load_conditions()["kondisi"]
+    except Exception:  # noqa: BLE001 - as above
+        logger.warning("follow_up_shape: offence conditions unavailable", exc_info=True)
         return []
-    return [f"(?:{c['kata']})" for c in (data.get("kondisi") or {}).values() if c.get("kata")]
+    return [f"(?:{c['kata']})" for c in kondisi.values() if c.get("kata")]
 
 
 def load_shape() -> Shape:
