@@ -11,6 +11,7 @@ import pytest
 import redis
 import requests
 
+from devtools.trackers import turns
 from devtools.waiting import wait_until
 from scripts import servers
 
@@ -71,19 +72,6 @@ def test_conversation_is_stored_in_redis(redis_url, redis_rasa):
     assert texts[0] == "berapa biaya bikin SIM C baru?" and len(texts) >= 2
 
 
-def _turns(tracker: dict) -> list[tuple[str, list[str], list[str]]]:
-    """The tracker's events cut at each user message: (user text, action names, bot texts)."""
-    turns = []
-    for e in tracker["events"]:
-        if e["event"] == "user":
-            turns.append((e["text"], [], []))
-        elif turns and e["event"] == "action":
-            turns[-1][1].append(e["name"])
-        elif turns and e["event"] == "bot":
-            turns[-1][2].append(e.get("text") or "")
-    return turns
-
-
 def test_redis_lock_store_serialises_one_conversation(redis_rasa):
     # Two senders, each firing four messages at once (staggered by 0.3 s so the arrival order is
     # known). The Redis lock store must process one sender's messages one at a time, in arrival
@@ -109,9 +97,9 @@ def test_redis_lock_store_serialises_one_conversation(redis_rasa):
     for sender in senders:
         tracker = requests.get(servers.with_token(f"{redis_rasa}/conversations/{sender}/tracker"),
                                timeout=30).json()
-        turns = _turns(tracker)
-        assert [t[0] for t in turns] == msgs, f"{sender}: user messages out of order or missing/doubled"
-        for text, actions, bot_texts in turns:
+        got = turns(tracker)
+        assert [t[0] for t in got] == msgs, f"{sender}: user messages out of order or missing/doubled"
+        for text, actions, bot_texts in got:
             assert actions and actions[-1] == "action_listen", (
                 f"{sender}: turn {text!r} did not finish before the next message started: {actions}")
             assert bot_texts == replies[(sender, text)], (sender, text, bot_texts, replies[(sender, text)])

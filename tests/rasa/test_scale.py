@@ -26,6 +26,7 @@ import requests
 
 from channels import texts
 from devtools.net import free_port
+from devtools.trackers import turns
 from devtools.waiting import wait_until
 from scripts import redis_server, servers
 
@@ -83,19 +84,6 @@ def pool():
 def cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def turns(tracker: dict) -> list[tuple[str, list[str], list[str]]]:
-    """The tracker's events cut at each user message: (user text, action names, bot texts)."""
-    out: list[tuple[str, list[str], list[str]]] = []
-    for e in tracker["events"]:
-        if e["event"] == "user":
-            out.append((e["text"], [], []))
-        elif out and e["event"] == "action":
-            out[-1][1].append(e["name"])
-        elif out and e["event"] == "bot":
-            out[-1][2].append(e.get("text") or "")
-    return out
 
 
 def settled(pool: Pool, sender: str, n: int) -> list:
