@@ -5,7 +5,6 @@ Needs a trained model; `make test` provides the servers (RASA_URL / ACTIONS_URL)
 """
 from __future__ import annotations
 
-import uuid
 from pathlib import Path
 
 import pytest
@@ -19,17 +18,9 @@ pytestmark = pytest.mark.timeout(300)
 
 
 @pytest.fixture
-def say(chat):
+def say(conv):
     """say(text) -> (joined reply text, list of buttons) within one fresh conversation."""
-    sender = f"test-a2-{uuid.uuid4().hex[:12]}"
-
-    def _say(text: str):
-        messages = chat(sender, text)
-        reply = "\n".join(m.get("text") or "" for m in messages)
-        buttons = [b for m in messages for b in (m.get("buttons") or [])]
-        return reply, buttons
-
-    return _say
+    return conv()
 
 
 @pytest.fixture(scope="module")
