@@ -44,25 +44,17 @@ def test_slang_offence_names_are_known(conv):
     assert "Pasal 482" in lead(reply), reply
 
 
-def test_condition_with_a_linked_record_leads_with_its_article(conv):
-    say = conv()
-    say("pasal buat orang yang mencuri")
-    reply, _ = say("kalau nyurinya tengah malam masuk rumah?")
-    assert "Pasal 477" in lead(reply), reply
-
-
-def test_written_defamation_follow_up(conv):
-    say = conv()
-    say("pencemaran nama baik secara lisan pasal berapa")
-    reply, _ = say("kalau lewat selebaran?")
-    assert "433 ayat (2)" in lead(reply), reply
-
-
 @pytest.mark.parametrize("opening,follow_up,wanted", [
+    # a condition with a linked record leads with that record's article
+    ("pasal buat orang yang mencuri", "kalau nyurinya tengah malam masuk rumah?", "Pasal 477"),
+    ("pencemaran nama baik secara lisan pasal berapa", "kalau lewat selebaran?", "433 ayat (2)"),
+    # the other code, in other words
     ("pasal 338 itu apa", "lha saiki neng kuhp anyar nomer piro", "458"),
     ("pasal pemalsuan surat apa", "sebelum kuhp baru berlaku dulu nomornya berapa", "263"),
+    # a SIM class described in words keeps the fee
+    ("biaya bikin sim c baru berapa", "terus yang buat nyetir di luar negri?", "Rp250.000"),
 ])
-def test_the_other_code_in_other_words(conv, opening, follow_up, wanted):
+def test_follow_up_leads_with_the_fact(conv, opening, follow_up, wanted):
     say = conv()
     say(opening)
     reply, _ = say(follow_up)
@@ -73,13 +65,6 @@ def test_article_number_without_subject_asks_which_offence(conv):
     say = conv()
     reply, buttons = say("di kuhp baru nomornya jadi berapa?")
     assert "?" in reply and len(buttons) >= 2, reply
-
-
-def test_sim_class_described_in_words_keeps_the_fee(conv):
-    say = conv()
-    say("biaya bikin sim c baru berapa")
-    reply, _ = say("terus yang buat nyetir di luar negri?")
-    assert "Rp250.000" in lead(reply), reply
 
 
 def test_fact_leads_and_the_safety_line_follows(conv):
