@@ -54,6 +54,8 @@ ATTRIBUTE_WORDS = (
                       r"pidana\w*|ukuman\w*"),
 )
 MAX_UNSURE_WORDS = 8
+# A message that names a code ("kuhp baru", "yang lama", "anyar", "lawas") asks for that code.
+CODE_WORDS_RE = re.compile(r"kuhp|\bbaru\b|\blama\b|anyar|lawas|lami|enggal", re.IGNORECASE)
 # A bare acknowledgement inside a conversation (the NLU has no intent for it).
 ACK_RE = re.compile(
     r"^\W*(oke+|ok+|okey|okay|sip+|siap|baik(lah)?|iya+|ya+|yo+|he+m+|oh+|oalah|owh|o+\s+gitu|"
@@ -75,8 +77,7 @@ def offence_named_instead(dispatcher, tracker, kb, intent: Text, text: Text,
     named = named_offence(kb, text)
     if named is None or (record is not None and named["id"] == record["id"]):
         return None
-    code_words = r"kuhp|\bbaru\b|\blama\b|anyar|lawas|lami|enggal"
-    if table().row(intent).get("kuhp") and re.search(code_words, text, re.I):
+    if table().row(intent).get("kuhp") and CODE_WORDS_RE.search(text):
         return kuhp_follow_up(dispatcher, kb, named, table().row(intent)["kuhp"])
     cond = condition_lead(kb, named, text)
     if cond is not None:
@@ -131,7 +132,7 @@ def answer_follow_up(dispatcher, tracker, kb, intent: Text, text: Text) -> List[
             offence = other_offence(kb, text)
             if offence is None:
                 return ask_offence(dispatcher)
-            if not re.search(r"kuhp|\bbaru\b|\blama\b|anyar|lawas|lami|enggal", text, re.I):
+            if not CODE_WORDS_RE.search(text):
                 # "gratifikasi pasal berapa?": a direct question, not "and in the other code?"
                 from actions.pasal_lead import lead as pasal_lead
 
