@@ -167,7 +167,12 @@ class ActionJawabPasal(KnowledgeAction):
                     "\"pencurian\" atau \"penipuan online\", atau nomor pasalnya (misalnya \"pasal 362\").",
                     buttons=lanjut.topic_buttons(["pasal_cari", "pasal_kuhp_baru", "layanan_tilang"]))
                 return []
-            if not results:
+            if not results:  # "pidana kurungan masih ada?": a sentence of a general law entry
+                from actions.fokus import unclear_answer
+
+                events = unclear_answer(dispatcher, tracker, kb, text, topik="pasal")
+                if events is not None:
+                    return events
                 text = (
                     "Mohon maaf, saya belum menemukan pasal yang cocok di data kami. Sebutkan nomor "
                     "pasalnya (misalnya \"pasal 362\") atau jelaskan perbuatannya dengan kata lain. "
