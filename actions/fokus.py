@@ -92,3 +92,26 @@ def unclear_answer(dispatcher, tracker, kb, text: Text,
         return answer_topic(dispatcher, kb, intent, text, entry_id=hit.entry_id,
                             lead_text=None if hit.first else hit.sentence)
     return None
+
+
+# A question about the penalty or the article itself: the usual pasal lead answers it.
+PENALTY_ASK_RE = re.compile(r"pasal|hukum\w*|ukuman\w*|ancam\w*|pidana\w*|penjara|denda\w*|dendo\w*|"
+                            r"sanksi\w*|dijerat|\bbui\b|kena\s+apa|kenek\s+apa", re.IGNORECASE)
+# Words that name a code, not what is asked about an offence.
+CODE_WORDS_RE = re.compile(r"\b(kuhp|kuhap|uu|undang[\s-]*undang|baru|lama|nasional)\b", re.IGNORECASE)
+
+
+def record_focus(kb, record: Dict[Text, Any], text: Text) -> Optional[Text]:
+    """A sentence of an offence's summary or notes that a question other than "which article,
+    what penalty" asks for ("batas nilai pencurian ringan?", "siapa yang bisa mengadu?")."""
+    from actions.normal import variants
+    from knowledge import focus
+
+    if PENALTY_ASK_RE.search(text or ""):
+        return None
+    for variant in variants(text):
+        hit = focus.best_unit(kb, [record["id"]], CODE_WORDS_RE.sub(" ", variant),
+                              min_score=focus.IN_ENTRY_SCORE)
+        if hit is not None:
+            return hit.sentence
+    return None

@@ -13,6 +13,7 @@ from typing import Any, Dict, List, Optional, Text
 
 from actions import pasal_lead
 from actions.common import KnowledgeAction, entity, latest_text
+from actions.fokus import record_focus
 from actions.normal import variants
 
 # "pasal 362", "psl 27A", "pasal 310 ayat 2", "pasal 44(1)"
@@ -190,6 +191,9 @@ class ActionJawabPasal(KnowledgeAction):
                 first, best = cond
             else:
                 first = pasal_lead.lead(kb, best, text)
+                asked = record_focus(kb, best, text)  # "siapa yang bisa mengadu perzinaan?"
+                if asked:
+                    first = f"{asked} {first or ''}".strip()
             kuhp = lanjut.default_kuhp(best)
             parts = [first, without_disclaimer(kf.format_pasal(best), kf.DISCLAIMER)]
             related = [short_ref(r) for r, _ in results if r["id"] != best["id"]][:MAX_RELATED]

@@ -38,7 +38,8 @@ masih isih taksih sekarang skrg saiki sakmenika ada onten nek kalau kalo klo men
 bagaimana gmn piye pripun cara carane caranya tolong mohon pak bu mas mbak kak min admin gan
 lur bro sis nggih njih oke ok the a adalah ialah yaitu jadi apa_saja aja saja wae mawon
 bikin gawe damel ndamel membuat urus ngurus mengurus tentang soal info informasi tanya
-siapa sopo sinten kapan kpn mana dimana endi pundi nama sampai nganti benar bener kan
+siapa sopo sinten kapan kpn mana dimana endi pundi nama sampai nganti benar bener kan kasus perkara
+kasusnya pakai pake make nganggo ngangge gunakan menggunakan
 """.split())
 
 # Synonym groups: every word of a group counts as the group's first word.
@@ -50,7 +51,7 @@ SYNONYMS: Tuple[Tuple[str, ...], ...] = (
     ("usia", "umur", "yuswa", "umure"),
     ("online", "daring", "onlen"),
     ("berlaku", "kedaluwarsa", "kadaluarsa", "expired", "brlaku"),
-    ("lapor", "adu", "ngadu", "wadul"),
+    ("lapor", "adu", "ngadu", "mengadu", "diadukan", "aduan", "pengaduan", "wadul"),
     ("cctv", "rekam", "direkam", "video"),
     ("hapus", "dihapus", "ilang", "hilangkan"),
     ("buat", "bikin", "gawe", "damel", "ndamel"),
@@ -63,8 +64,11 @@ ASK_WEIGHT = 2.0
 
 _PREFIXES = ("memper", "meng", "meny", "mem", "men", "me", "peng", "peny", "pem", "pen", "per",
              "pe", "ber", "be", "ter", "di", "ke", "se")
-_SUFFIXES = ("nya", "ipun", "kan", "an", "in", "ne", "e", "i")
+_SUFFIXES = ("nya", "ipun", "kan", "an", "in", "ne", "e")
 _WORD_RE = re.compile(r"[0-9a-zA-Z]+")
+# A sentence that states a rupiah amount answers "berapa biayanya / harganya" too.
+_RUPIAH_RE = re.compile(r"\bRp\s?\d")
+MONEY = frozenset({"biaya"})
 _SENTENCE_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"(])")
 # Least score for a lead: inside the entry the classifier chose, one matching word that singles
 # out a sentence is enough; across entries the question must match a rare word or several.
@@ -114,6 +118,7 @@ class Unit:
     own: FrozenSet[str]
     context: FrozenSet[str]  # the other sentences of the same list item
     first: bool        # the entry's first sentence (it leads the entry text anyway)
+    block: str = ""    # the whole list item (or paragraph) the sentence belongs to
 
 
 @dataclass(frozen=True)
@@ -137,15 +142,16 @@ def entry_units(entry: Dict) -> List[Unit]:
     units: List[Unit] = []
     blocks = [entry.get("teks") or entry.get("ringkasan") or entry.get("judul") or ""]
     blocks += list(entry.get("poin") or []) + list(entry.get("langkah") or [])
-    blocks.append(entry.get("catatan") or "")
+    blocks += [entry.get("catatan") or "", entry.get("catatan_aduan") or ""]
     names = title_text(entry)  # the title (and an offence's names) describe every unit
     for b, block in enumerate(blocks):
         sentences = _sentences(str(block))
         for i, sentence in enumerate(sentences):
             others = " ".join(s for j, s in enumerate(sentences) if j != i) + " " + names
             head = _head(sentences[0]) if i > 0 and 0 < b else ""
-            units.append(Unit(entry["id"], sentence, head, words(sentence), words(others),
-                              first=(b == 0 and i == 0)))
+            own = words(sentence) | (MONEY if _RUPIAH_RE.search(sentence) else frozenset())
+            units.append(Unit(entry["id"], sentence, head, own, words(others),
+                              first=(b == 0 and i == 0), block=" ".join(sentences)))
     return units
 
 
@@ -202,7 +208,11 @@ class Index:
         if top_score < min_score or coverage < MIN_COVERAGE:
             return None  # nothing rare enough, or most of what is asked is not in that sentence
         if len(scored) > 1 and scored[1][0] >= top_score - 1e-9 and not same_fact(scored[1][2], top):
-            return None
+            second = scored[1][2]
+            if second.entry_id != top.entry_id or second.block != top.block or top.first or second.first:
+                return None
+            # two sentences of one list item or note: the item as a whole answers
+            return Hit(top.entry_id, top.block, top_score, False)
         return Hit(top.entry_id, render(top), top_score, top.first)
 
 

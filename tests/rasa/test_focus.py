@@ -93,3 +93,21 @@ def test_a_topic_restricts_the_search(kb):
     hit = focus.search(kb, "pidana kurungan masih ada atau sudah dihapus", topik="pasal")
     assert hit is not None and hit.entry_id.startswith("pasal."), hit
     assert focus.search(kb, "pidana kurungan masih ada atau sudah dihapus", topik="sim") is None
+
+
+@pytest.mark.parametrize("record_id, question, expected", [
+    ("pasal.perzinaan", "yang boleh melaporkan perselingkuhan siapa", "suami/istri"),
+    ("pasal.pencurian_ringan", "maling barang murah itu batas harganya berapa", "Rp500.000"),
+])
+def test_a_question_about_an_offence_other_than_its_penalty(kb, record_id, question, expected):
+    from actions.fokus import record_focus
+
+    sentence = record_focus(kb, kb.entry(record_id), question)
+    assert sentence and expected in sentence, sentence
+
+
+@pytest.mark.parametrize("question", ["perselingkuhan kena pasal apa", "hukuman maling barang murah"])
+def test_a_penalty_question_keeps_the_usual_pasal_lead(kb, question):
+    from actions.fokus import record_focus
+
+    assert record_focus(kb, kb.entry("pasal.perzinaan"), question) is None
