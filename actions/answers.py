@@ -29,6 +29,10 @@ MENU_BUTTONS = [
     {"title": "KUHP baru", "payload": "/pasal_kuhp_baru"},
 ]
 
+# "How do I ...": an entry's steps answer it as a whole.
+HOW_RE = re.compile(r"\b(cara\w*|gimana|gmn|bagaimana|piye|kepiye|pripun|langkah\w*|prosedur\w*|alur\w*)\b",
+                    re.IGNORECASE)
+
 # Entries about the law get the general-information disclaimer.
 LEGAL_PREFIX = "pasal."
 
@@ -89,6 +93,9 @@ def focus_lead(kb, intent: Text, entry_id: Text, text: Text) -> tuple:
     the sentence is None when nothing is singled out or it leads the entry anyway."""
     from knowledge import focus
 
+    entry = kb.entry(entry_id) or {}
+    if entry.get("langkah") and HOW_RE.search(text or ""):
+        return entry_id, None  # "cara bayar tilang ETLE": the steps answer, none of them alone
     family = [r["entry"] for r in table().row(intent).get("refine") or []
               if r.get("entry") and r["entry"] != entry_id]
     if any(table().refinement(intent, v) for v in variants(text)):

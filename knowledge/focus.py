@@ -207,11 +207,11 @@ class Index:
         top_score, coverage, top = scored[0]
         if top_score < min_score or coverage < MIN_COVERAGE:
             return None  # nothing rare enough, or most of what is asked is not in that sentence
-        if len(scored) > 1 and scored[1][0] >= top_score - 1e-9 and not same_fact(scored[1][2], top):
-            second = scored[1][2]
-            if second.entry_id != top.entry_id or second.block != top.block or top.first or second.first:
-                return None
-            # two sentences of one list item or note: the item as a whole answers
+        tied = [u for s_, _, u in scored[1:] if s_ >= top_score - 1e-9 and not same_fact(u, top)]
+        if tied:
+            if any(u.entry_id != top.entry_id or u.block != top.block or u.first for u in tied) or top.first:
+                return None  # different sentences answer equally well: nothing is singled out
+            # sentences of one list item or note: the item as a whole answers
             return Hit(top.entry_id, top.block, top_score, False)
         return Hit(top.entry_id, render(top), top_score, top.first)
 
