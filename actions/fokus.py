@@ -21,7 +21,8 @@ from actions.intents import table
 # A fine or penalty asked for ("dendanya brp", "kena pasal apa", "hukumannya apa").
 DENDA_RE = re.compile(
     r"\b(denda\w*|dendo\w*|sanksi\w*|hukuman\w*|dihukum|penjara|dipenjara|dipidana|"
-    r"ancaman\s+pidana\w*|kena\s+pasal|kenek\s+pasal|pasal\s+(apa|opo|berapa|brp|piro|pinten))\b",
+    r"ancaman\s+pidana\w*|kena\s+pasal|kenek\s+pasal|pasal\s+(apa|opo|berapa|brp|piro|pinten)|"
+    r"(kena|kenak|kenek|dijerat)\s+(apa|opo|menapa))\b",
     re.IGNORECASE)
 # Subject words of each topic (a message naming one of them is about that topic).
 TOPIC_WORDS = {
@@ -63,6 +64,24 @@ def penalty_instead(dispatcher, kb, intent: Text, text: Text) -> Optional[List[D
         first, record = cond
         return say_pasal(dispatcher, record, first, None)
     return say_pasal(dispatcher, record, lead(kb, record, text), None)
+
+
+REPORT_OFFER = "Bila Anda ingin melaporkan kejadian seperti ini, tulis \"saya mau lapor\"."
+
+
+def penalty_question(dispatcher, kb, text: Text) -> Optional[List[Dict[Text, Any]]]:
+    """A message the NLU took for a report that only asks for a penalty ("ngrusak motor orang
+    kena apa"): the article, then how to report. Never for a danger happening now or a message
+    that says it wants to report."""
+    from actions.lanjut import REPORT_WORDS_RE
+    from actions.urgensi import is_urgent
+
+    if is_urgent(text) or REPORT_WORDS_RE.search(text or ""):
+        return None
+    events = penalty_instead(dispatcher, kb, "", text)
+    if events is not None:
+        dispatcher.utter_message(text=REPORT_OFFER)
+    return events
 
 
 def unclear_answer(dispatcher, tracker, kb, text: Text,

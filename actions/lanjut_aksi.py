@@ -287,11 +287,15 @@ def specific_question(dispatcher, tracker, domain, kb, text: Text) -> Optional[L
     ranking = latest.get("intent_ranking") or []
     top3 = [r for r in ranking if r.get("name") not in (None, "nlu_fallback")][:3]
     names = [r["name"] for r in top3]
+    if names and names[0].startswith("blokir_") and not taken_back(latest):
+        return None
+    events = penalty_instead(dispatcher, kb, "", text)  # "sabuk pengaman dendanya brp", also
+    if events is not None:                              # when a report looked likelier
+        return events
     if names and names[0].startswith(NOT_ANSWERED) and not taken_back(latest):
         return None
-    events = penalty_instead(dispatcher, kb, "", text)  # "sabuk pengaman dendanya brp"
-    if events is not None:
-        return events
+    if names and names[0] == "layanan_darurat":  # emergency numbers are never a wrong guess
+        return answer_intent(dispatcher, tracker, kb, names[0], text)
     for rank in top3:
         name = rank["name"]
         if name.startswith("blokir_") and taken_back(latest):

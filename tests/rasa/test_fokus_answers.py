@@ -44,3 +44,9 @@ def test_a_named_topic_keeps_another_topics_fact_out(conv):
     reply, _ = conv()("skck yg udah jadi berlakunya sampe kapan")
     assert "6 bulan" in reply.split("\n\n")[0], reply
     assert "2 Januari 2026" not in lead(reply), reply
+
+
+def test_a_penalty_question_taken_for_a_report_gets_the_article_and_the_way_to_report(conv):
+    reply, _ = conv()("ngrusak motor tetangga kena apa")
+    assert "Pasal" in lead(reply) and "Perusakan" in lead(reply), reply
+    assert "saya mau lapor" in reply and "Kejadian apa" not in reply, reply
