@@ -36,7 +36,7 @@ sampean panjenengan yang yg sing ingkang di ke dari dr ing saka untuk utk buat b
 nggo dengan dgn sama karo kalih dan atau lan utawi harus hrs kudu kedah sudah udah wis sampun
 masih isih taksih sekarang skrg saiki sakmenika ada onten nek kalau kalo klo menawi gimana
 bagaimana gmn piye pripun cara carane caranya tolong mohon pak bu mas mbak kak min admin gan
-lur bro sis nggih njih oke ok the a adalah ialah yaitu jadi apa_saja aja saja wae mawon
+lur bro sis nggih njih oke ok the a adalah ialah yaitu jadi aja saja wae mawon
 bikin gawe damel ndamel membuat urus ngurus mengurus tentang soal info informasi tanya
 siapa sopo sinten kapan kpn mana dimana endi pundi nama sampai nganti benar bener kan kasus perkara
 kasusnya pakai pake make nganggo ngangge gunakan menggunakan
@@ -53,7 +53,8 @@ SYNONYMS: Tuple[Tuple[str, ...], ...] = (
     ("berlaku", "kedaluwarsa", "kadaluarsa", "expired", "brlaku"),
     ("lapor", "adu", "ngadu", "mengadu", "diadukan", "aduan", "pengaduan", "wadul"),
     ("cctv", "rekam", "direkam", "video"),
-    ("hapus", "dihapus", "ilang", "hilangkan"),
+    ("hapus", "dihapus", "hilangkan"),
+    ("hilang", "ilang", "ilange", "kehilangan"),
     ("buat", "bikin", "gawe", "damel", "ndamel"),
 )
 _CANON: Dict[str, str] = {w: group[0] for group in SYNONYMS for w in group}
@@ -61,6 +62,9 @@ _CANON: Dict[str, str] = {w: group[0] for group in SYNONYMS for w in group}
 # online?": the sentence about online, not the one naming the certificate).
 ASK_STEMS = frozenset({"biaya", "nomor", "usia", "online", "berlaku"})
 ASK_WEIGHT = 2.0
+# Words that qualify what is asked without naming a subject ("umurnya minimal berapa?").
+NOT_SUBJECT = ASK_STEMS | frozenset({"minimal", "minimum", "maksimal", "maksimum", "paling", "lama",
+                                     "syarat", "proses", "waktu"})
 
 _PREFIXES = ("memper", "meng", "meny", "mem", "men", "me", "peng", "peny", "pem", "pen", "per",
              "pe", "ber", "be", "ter", "di", "ke", "se")
@@ -186,7 +190,7 @@ class Index:
 
     def best(self, entry_ids: Sequence[str], text: str, drop_title: bool = True,
              prefer: Optional[str] = None, min_score: float = ACROSS_SCORE,
-             ignore: Sequence[str] = ()) -> Optional[Hit]:
+             ignore: Sequence[str] = (), need_subject: bool = False) -> Optional[Hit]:
         """The best unit over `entry_ids` for `text`, or None when nothing rare enough matches
         or two units tie (the question does not single out one sentence)."""
         scored: List[Tuple[float, float, Unit]] = []
@@ -200,6 +204,8 @@ class Index:
             for unit in self.units.get(entry_id, []):
                 s = self.score(unit, asked)
                 if s > 0:
+                    if need_subject and not (asked & (unit.own | unit.context)) - NOT_SUBJECT:
+                        continue  # "yang online?" names an attribute, no subject: never a guess
                     scored.append((s + (0.5 if entry_id == prefer else 0.0), s / asked_weight, unit))
         if not scored:
             return None
@@ -260,4 +266,4 @@ def search(kb, text: str, topik: Optional[str] = None) -> Optional[Hit]:
     """The best sentence of the whole knowledge base (or of one topic) for an unclear message."""
     index = index_for(kb)
     ids = [e for e in index.units if (topik is None or e.startswith(topik + ".")) and e not in NOT_FACTS]
-    return index.best(ids, text, drop_title=False, min_score=ACROSS_SCORE)
+    return index.best(ids, text, drop_title=False, min_score=ACROSS_SCORE, need_subject=True)

@@ -75,7 +75,8 @@ def test_the_whole_knowledge_base_for_an_unclear_message(kb, question, entry_id,
 
 @pytest.mark.parametrize("question", [
     "biayanya berapa?", "kalau yang itu gimana", "syaratnya apa aja", "berapa lama?", "ok makasih",
-    "siapa nama istri kapolres",
+    "siapa nama istri kapolres", "kalau yang online?", "nomor wa nya berapa", "masa berlakunya?",
+    "umurnya minimal berapa",
 ])
 def test_a_message_without_rare_words_finds_nothing(kb, question):
     assert focus.search(kb, question) is None
