@@ -210,7 +210,7 @@ class ActionLanjut(KnowledgeAction):
 
 def unsure_follow_up(tracker, kb, text: Text) -> Optional[Text]:
     """The follow-up intent an unclear message stands for inside a conversation, or None."""
-    from actions.lanjut_subjek import bare_subject
+    from actions.lanjut_subjek import bare_service, bare_subject
     from knowledge import facts as kfacts
 
     if not tracker.get_slot("subjek") or len(re.findall(r"\w+", text or "")) > MAX_UNSURE_WORDS:
@@ -219,7 +219,9 @@ def unsure_follow_up(tracker, kb, text: Text) -> Optional[Text]:
         return "lanjut_kondisi"
     if tracker.get_slot("subjek") == "sim" and kb.resolve_sim_class(text):
         return "sim_pilih_jenis"  # "trus yg buat nyetir di luar negri?": the last attribute, that class
-    if bare_subject(text):
+    if bare_subject(text):  # "kalau SKCK?"
+        return "lanjut_subjek"
+    if bare_service(text) and tracker.get_slot("subjek") in ("sim", "skck"):  # "kalau bikin baru?"
         return "lanjut_subjek"
     for intent, pattern in ATTRIBUTE_WORDS:
         if re.search(pattern, text or "", re.IGNORECASE):

@@ -82,6 +82,7 @@ ACROSS_SCORE = 5.0
 # dilaporkan ke KPK" matches only "lapor" in the complaint entry: that entry does not hold it).
 MIN_COVERAGE = 0.4
 HEAD_MAX_WORDS = 6
+SHORT_ITEM_WORDS = 6  # a list item this short is shown with the entry's title
 # Entries that state no fact of their own (the help menu lists topics).
 NOT_FACTS = frozenset({"layanan.bantuan"})
 
@@ -152,7 +153,12 @@ def entry_units(entry: Dict) -> List[Unit]:
         sentences = _sentences(str(block))
         for i, sentence in enumerate(sentences):
             others = " ".join(s for j, s in enumerate(sentences) if j != i) + " " + names
-            head = _head(sentences[0]) if i > 0 and 0 < b else ""
+            if i > 0 and b > 0:  # a later sentence of a list item: the item's head
+                head = _head(sentences[0])
+            elif b > 0 and len(sentence.split()) <= SHORT_ITEM_WORDS:  # "Biaya PNBP Rp30.000."
+                head = " ".join(str(entry.get("judul") or "").split())
+            else:
+                head = ""
             own = words(sentence) | (MONEY if _RUPIAH_RE.search(sentence) else frozenset())
             units.append(Unit(entry["id"], sentence, head, own, words(others),
                               first=(b == 0 and i == 0), block=" ".join(sentences)))

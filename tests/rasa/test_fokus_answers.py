@@ -50,3 +50,15 @@ def test_a_penalty_question_taken_for_a_report_gets_the_article_and_the_way_to_r
     reply, _ = conv()("ngrusak motor tetangga kena apa")
     assert "Pasal" in lead(reply) and "Perusakan" in lead(reply), reply
     assert "saya mau lapor" in reply and "Kejadian apa" not in reply, reply
+
+
+@pytest.mark.parametrize("first, follow_up, expected", [
+    ("biaya bikin sim a baru", "klo perpanjangannya?", "80.000"),
+    ("syarat bikin skck", "klo mau perpanjang?", "SKCK lama"),
+    ("berapa biaya bikin skck", "kalau perpanjang?", "Rp30.000"),
+])
+def test_the_other_service_keeps_the_attribute(conv, first, follow_up, expected):
+    say = conv()
+    say(first)
+    reply, _ = say(follow_up)
+    assert expected in reply[:200], reply  # in the lead, as the fact-set checks it
