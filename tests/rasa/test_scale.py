@@ -261,6 +261,6 @@ def test_local_redis_listens_on_loopback_only(tmp_path):
         endpoints = servers.write_endpoints(tmp_path / "endpoints.yml", "http://127.0.0.1:9", redis_url=url)
         text = endpoints.read_text()
         assert "type: privacy.tracker_store.MaskedRedisTrackerStore" in text
-        assert "lock_store:\n  type: redis\n  url: 127.0.0.1\n" in text
+        assert f"lock_store:\n  type: {servers.REDIS_LOCK_STORE}\n  url: 127.0.0.1\n" in text
     finally:
         stack.stop()
