@@ -191,15 +191,15 @@ class AtomicRedisLockStore(RedisLockStore):
         try:
             held = await self._acquire_lock(conversation_id, ticket, wait, lifetime)
             started = time.monotonic()
-            gaps: list[float] = []
-            keeper = asyncio.ensure_future(self._keep_alive(conversation_id, ticket[0], lifetime, gaps))
+            lag = [0.0]
+            keeper = asyncio.ensure_future(self._keep_alive(conversation_id, ticket[0], lifetime, lag))
             try:
                 yield held
             finally:
                 keeper.cancel()
                 logger.debug(f"Releasing ticket {ticket[0]} of conversation '{conversation_id}' after "
-                             f"{time.monotonic() - started:.2f} s (longest refresh gap "
-                             f"{max(gaps, default=0.0):.2f} s).")
+                             f"{time.monotonic() - started:.2f} s (event loop blocked up to "
+                             f"{lag[0]:.2f} s meanwhile).")
         finally:
             await self._step("finish", conversation_id, ticket[0])
 
@@ -228,22 +228,25 @@ class AtomicRedisLockStore(RedisLockStore):
             await asyncio.sleep(wait_time_in_seconds)
 
     async def _keep_alive(self, conversation_id: Text, ticket: int, lifetime: float,
-                          gaps: list[float]) -> None:
-        """Extends the served ticket's lifetime every lifetime/4 s while the body runs. A late
-        refresh means the worker's event loop was blocked: logged, since a gap longer than the
-        lifetime lets the next ticket be served at the same time."""
+                          lag: list[float]) -> None:
+        """Extends the served ticket's lifetime every lifetime/4 s while the body runs, and
+        measures how long the worker's event loop was blocked meanwhile (lag[0], the longest
+        delay of a 0.5 s sleep): a block longer than about 3/4 of the lifetime lets the next
+        ticket be served at the same time, so long blocks are logged."""
         import redis
         interval = lifetime / REFRESHES_PER_LIFETIME
-        last = time.monotonic()
+        step = min(0.5, interval)
+        last = touched = time.monotonic()
         while True:
-            await asyncio.sleep(interval)
+            await asyncio.sleep(step)
             now = time.monotonic()
-            gaps.append(now - last)
-            if now - last > lifetime / 2:
-                logger.warning(f"Lock refresh for conversation '{conversation_id}' came "
-                               f"{now - last:.1f} s after the previous one (ticket lifetime "
-                               f"{lifetime:g} s): the event loop was blocked.")
-            last = now
+            blocked, last = now - last - step, now
+            lag[0] = max(lag[0], blocked)
+            if blocked > interval:
+                logger.warning(f"The event loop was blocked {blocked:.1f} s while serving conversation "
+                               f"'{conversation_id}' (ticket lifetime {lifetime:g} s).")
+            if now - touched < interval:
+                continue
             try:
                 found = self._run("touch", conversation_id, ticket, lifetime)[0]
             except (redis.ConnectionError, redis.TimeoutError) as exc:
@@ -251,6 +254,8 @@ class AtomicRedisLockStore(RedisLockStore):
                 continue
             if not found:
                 logger.error(f"Ticket {ticket} of conversation '{conversation_id}' expired while "
-                             f"being served (refresh gap {gaps[-1]:.1f} s > lifetime {lifetime:g} s): "
-                             f"another turn of this conversation may run at the same time.")
+                             f"being served ({now - touched:.1f} s since its last refresh, lifetime "
+                             f"{lifetime:g} s): another turn of this conversation may run at the "
+                             f"same time.")
                 return
+            touched = now
