@@ -247,3 +247,47 @@ def test_a_killed_holder_frees_the_conversation_after_the_lifetime(redis_url):
         child.kill()
         child.join(10)
     assert 0.0 < waited < 1.5 + 0.5, waited
+
+
+def test_a_redis_restart_while_waiting_and_serving_loses_no_turn(tmp_path, caplog):
+    """Redis is killed while one worker serves the conversation and another waits, and comes back
+    1.5 s later: both lock() calls complete (connection errors are retried, as the tracker store
+    does), none raises LockError."""
+    stack = servers.Stack(tmp_path / "logs")
+    port = free_port()
+    url = redis_server.start(stack, port, tmp_path / "redis")
+    c, done = conversation(), {}
+
+    def hold() -> None:
+        async def run() -> None:
+            async with store(url, lock_lifetime=5).lock(c):
+                done["holding"] = time.monotonic()
+                await asyncio.sleep(3.0)
+        asyncio.run(run())
+        done["holder"] = time.monotonic()
+
+    def restart_redis() -> None:
+        time.sleep(0.5)
+        stack.kill("redis")
+        time.sleep(1.5)
+        stack.restart("redis")
+        redis_server.wait(port)
+
+    holder = threading.Thread(target=hold)
+    try:
+        holder.start()
+        wait_until(lambda: "holding" in done, 10, "the holder")
+        restarter = threading.Thread(target=restart_redis)
+        restarter.start()
+
+        async def wait() -> None:
+            async with store(url, lock_lifetime=5, wait_time=0.05).lock(c):
+                done["waiter"] = time.monotonic()
+        with caplog.at_level("WARNING", logger="rasa_stores.lock_store"):
+            asyncio.run(wait())
+        restarter.join(30)
+        holder.join(30)
+    finally:
+        stack.stop()
+    assert "holder" in done and "waiter" in done, done
+    assert "Redis unavailable during lock touch" in caplog.text
