@@ -58,6 +58,9 @@ REFRESHES_PER_LIFETIME = 4
 # KEYS[1] = the conversation's lock key. ARGV = op, conversation_id, ticket, lifetime (s), keep (s).
 # Value: Rasa's TicketLock JSON ({"conversation_id", "tickets": [json of {"number", "expires"}]})
 # plus "last_issued". A ticket is live while expires >= now (Rasa: expired if now > expires).
+# `touch` writes only when it drops an expired ticket or extends one that has used a fifth of its
+# lifetime (waiters poll every 0.25 s: this keeps them from rewriting the value, and Redis's
+# append-only file, at every poll; the holder touches after a quarter, so it always extends).
 SCRIPT = """
 local op, conv, ticket = ARGV[1], ARGV[2], tonumber(ARGV[3])
 local lifetime, keep = tonumber(ARGV[4]), tonumber(ARGV[5])
@@ -67,7 +70,7 @@ local raw = redis.call('GET', KEYS[1])
 if not raw and op ~= 'issue' then
   return {0, -1, 0}
 end
-local last, tickets = -1, {}
+local last, tickets, dirty = -1, {}, op ~= 'touch'
 if raw then
   local lock = cjson.decode(raw)
   last = tonumber(lock.last_issued) or -1
@@ -75,7 +78,7 @@ if raw then
     for _, item in ipairs(lock.tickets) do
       local t = type(item) == 'string' and cjson.decode(item) or item
       if t.number > last then last = t.number end
-      if t.expires >= now then tickets[#tickets + 1] = t end
+      if t.expires >= now then tickets[#tickets + 1] = t else dirty = true end
     end
   end
 end
@@ -87,12 +90,20 @@ if op == 'issue' then
   found = 1
 elseif op == 'touch' then
   for _, t in ipairs(tickets) do
-    if t.number == ticket then t.expires = now + lifetime; found = 1 end
+    if t.number == ticket then
+      found = 1
+      if t.expires - now <= 0.8 * lifetime then t.expires = now + lifetime; dirty = true end
+    end
   end
 elseif op == 'finish' then
   for i, t in ipairs(tickets) do
     if t.number == ticket then table.remove(tickets, i); found = 1; break end
   end
+end
+local serving = -1
+if #tickets > 0 then serving = tickets[1].number end
+if not dirty then
+  return {found, serving, ticket}
 end
 local encoded, ttl = {}, keep
 for i, t in ipairs(tickets) do
@@ -102,8 +113,6 @@ end
 redis.call('SET', KEYS[1], '{"conversation_id": ' .. cjson.encode(conv) .. ', "tickets": [' ..
            table.concat(encoded, ', ') .. '], "last_issued": ' .. string.format('%d', last) .. '}',
            'PX', math.ceil(ttl * 1000))
-local serving = -1
-if #tickets > 0 then serving = tickets[1].number end
 return {found, serving, ticket}
 """
 

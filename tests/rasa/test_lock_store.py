@@ -161,6 +161,21 @@ def test_expired_tickets_are_cleaned_and_numbers_not_reused(redis_url):
     assert s.issue_ticket(c, 30) == 2
 
 
+def test_a_touch_rewrites_the_lock_only_when_it_extends_or_drops_a_ticket(redis_url):
+    """Waiters touch their ticket at every poll: the value (and Redis's append-only file) is
+    rewritten only once a fifth of the lifetime has passed, then with a later expiry."""
+    s, c = store(redis_url, lock_lifetime=1.0), conversation()
+    ticket = s.issue_ticket(c)
+    before = s.red.get(s.key_prefix + c)
+    [issued] = s.get_lock(c).tickets
+    assert s._run("touch", c, ticket) == (True, ticket, ticket)
+    assert s.red.get(s.key_prefix + c) == before
+    time.sleep(0.3)
+    assert s._run("touch", c, ticket) == (True, ticket, ticket)
+    [touched] = s.get_lock(c).tickets
+    assert touched.number == ticket and touched.expires > issued.expires + 0.25
+
+
 def test_a_held_ticket_outlives_its_lifetime_while_the_holder_runs(redis_url):
     """Lifetime 0.6 s, the holder works 2 s: the refresh keeps its ticket, so a second store's
     waiter gets the lock only after the holder released it."""
