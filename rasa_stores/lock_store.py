@@ -19,16 +19,18 @@ This store keeps Rasa's semantics (tickets served in the order issued, each with
 expired tickets dropped, `lock()` as the async context manager the agent uses) and Rasa's value
 format (`get_lock` still returns a `TicketLock`), but every change runs server-side in one script:
 
-- `issue`: drop expired tickets, append ticket `last_issued + 1`. `last_issued` is kept in the
-  value even when the queue is empty (the key then expires after `keep_seconds`), so ticket
-  numbers never repeat: a worker whose ticket expired can never remove a newer holder's ticket;
+- `issue`: drop expired tickets, append a ticket numbered from one counter for the whole store
+  (`INCR`), so numbers increase and never repeat, even after a conversation's lock was emptied and
+  deleted: a worker whose ticket expired can never remove a newer holder's ticket;
 - `touch`: drop expired tickets, extend one ticket's lifetime, answer whether it is still queued
   and which ticket is served. Waiters touch their ticket at every poll and the holder every
   `lifetime / 4` s while it serves, so `lock_lifetime` need not exceed the longest turn, only the
   longest stall of a worker's event loop; a killed worker's tickets stop being touched and the
   conversation is free again after at most `lock_lifetime` (Rasa: a fixed 60 s from issue, and a
   waiter queued longer than that lost its turn);
-- `finish`: drop the ticket (and expired ones); this is `finish_serving` and `cleanup` in one step.
+- `finish`: drop the ticket (and expired ones) and delete the lock once no ticket is left; this
+  is `finish_serving` and `cleanup` in one step. A lock key also expires by itself one second
+  after its last ticket would (a killed worker leaves nothing behind).
 
 Time is Redis's clock (`TIME`), one clock for every worker and machine. A waiter whose ticket
 expired (its worker stalled longer than the lifetime) queues again instead of failing. Redis
@@ -45,48 +47,44 @@ from contextlib import asynccontextmanager
 from typing import Any, AsyncGenerator, Optional, Text
 
 from rasa.core.lock import TicketLock
-from rasa.core.lock_store import LockError, RedisLockStore
+from rasa.core.lock_store import DEFAULT_REDIS_LOCK_STORE_KEY_PREFIX, LockError, RedisLockStore
 from rasa.utils.endpoints import EndpointConfig
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_LIFETIME_S = 20.0  # > the longest event-loop stall measured (docs/scaling.md)
 DEFAULT_WAIT_S = 0.25      # poll interval of a waiting ticket (Rasa: 1 s)
-DEFAULT_KEEP_S = 3600.0    # an idle lock key (only last_issued) expires after this
 REFRESHES_PER_LIFETIME = 4
 
-# KEYS[1] = the conversation's lock key. ARGV = op, conversation_id, ticket, lifetime (s), keep (s).
-# Value: Rasa's TicketLock JSON ({"conversation_id", "tickets": [json of {"number", "expires"}]})
-# plus "last_issued". A ticket is live while expires >= now (Rasa: expired if now > expires).
-# `touch` writes only when it drops an expired ticket or extends one that has used a fifth of its
-# lifetime (waiters poll every 0.25 s: this keeps them from rewriting the value, and Redis's
-# append-only file, at every poll; the holder touches after a quarter, so it always extends).
+# KEYS[1] = the conversation's lock key, KEYS[2] = the store's ticket counter. ARGV = op,
+# conversation_id, ticket, lifetime (s). Value: Rasa's TicketLock JSON ({"conversation_id",
+# "tickets": [json of {"number", "expires"}]}). A ticket is live while expires >= now (Rasa:
+# expired if now > expires). `touch` writes only when it drops an expired ticket or extends one
+# that has used a fifth of its lifetime (waiters poll every 0.25 s: this keeps them from rewriting
+# the value, and Redis's append-only file, at every poll; the holder touches after a quarter of
+# the lifetime, so its touch always extends).
 SCRIPT = """
-local op, conv, ticket = ARGV[1], ARGV[2], tonumber(ARGV[3])
-local lifetime, keep = tonumber(ARGV[4]), tonumber(ARGV[5])
+local op, conv, ticket, lifetime = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
 local raw = redis.call('GET', KEYS[1])
 if not raw and op ~= 'issue' then
-  return {0, -1, 0}
+  return {0, -1, ticket}
 end
-local last, tickets, dirty = -1, {}, op ~= 'touch'
+local tickets, dirty = {}, op ~= 'touch'
 if raw then
   local lock = cjson.decode(raw)
-  last = tonumber(lock.last_issued) or -1
   if type(lock.tickets) == 'table' then
     for _, item in ipairs(lock.tickets) do
       local t = type(item) == 'string' and cjson.decode(item) or item
-      if t.number > last then last = t.number end
       if t.expires >= now then tickets[#tickets + 1] = t else dirty = true end
     end
   end
 end
 local found = 0
 if op == 'issue' then
-  last = last + 1
-  ticket = last
-  tickets[#tickets + 1] = {number = last, expires = now + lifetime}
+  ticket = redis.call('INCR', KEYS[2])
+  tickets[#tickets + 1] = {number = ticket, expires = now + lifetime}
   found = 1
 elseif op == 'touch' then
   for _, t in ipairs(tickets) do
@@ -105,14 +103,17 @@ if #tickets > 0 then serving = tickets[1].number end
 if not dirty then
   return {found, serving, ticket}
 end
-local encoded, ttl = {}, keep
+if #tickets == 0 then
+  redis.call('DEL', KEYS[1])
+  return {found, serving, ticket}
+end
+local encoded, ttl = {}, 0
 for i, t in ipairs(tickets) do
   encoded[i] = cjson.encode(cjson.encode({number = t.number, expires = t.expires}))
-  if t.expires - now + 1 > ttl then ttl = t.expires - now + 1 end
+  if t.expires - now > ttl then ttl = t.expires - now end
 end
 redis.call('SET', KEYS[1], '{"conversation_id": ' .. cjson.encode(conv) .. ', "tickets": [' ..
-           table.concat(encoded, ', ') .. '], "last_issued": ' .. string.format('%d', last) .. '}',
-           'PX', math.ceil(ttl * 1000))
+           table.concat(encoded, ', ') .. ']}', 'PX', math.ceil(ttl * 1000) + 1000)
 return {found, serving, ticket}
 """
 
@@ -132,10 +133,11 @@ class AtomicRedisLockStore(RedisLockStore):
         cfg.update(kwargs)
         self.lifetime = _setting(cfg, "lock_lifetime", "TICKET_LOCK_LIFETIME", DEFAULT_LIFETIME_S)
         self.wait = _setting(cfg, "wait_time", None, DEFAULT_WAIT_S)
-        self.keep = _setting(cfg, "keep_seconds", None, DEFAULT_KEEP_S)
         self.retry_seconds = _setting(cfg, "retry_seconds", None, 30.0)
         super().__init__(**cfg)
         self._script = self.red.register_script(SCRIPT)
+        # one counter for the store's tickets; "lock-" cannot begin a lock key ("lock:" + id)
+        self.counter_key = self.key_prefix[: -len(DEFAULT_REDIS_LOCK_STORE_KEY_PREFIX)] + "lock-tickets"
         logger.debug(f"Atomic Redis lock store, ticket lifetime {self.lifetime:g} s "
                      f"(refreshed every {self.lifetime / REFRESHES_PER_LIFETIME:g} s while held).")
 
@@ -144,8 +146,8 @@ class AtomicRedisLockStore(RedisLockStore):
              lifetime: Optional[float] = None) -> tuple[bool, int, int]:
         """Runs one script step; returns (ticket found, ticket now served or -1, ticket)."""
         found, serving, number = self._script(
-            keys=[self.key_prefix + conversation_id],
-            args=[op, conversation_id, ticket, lifetime or self.lifetime, self.keep])
+            keys=[self.key_prefix + conversation_id, self.counter_key],
+            args=[op, conversation_id, ticket, lifetime or self.lifetime])
         return bool(found), int(serving), int(number)
 
     async def _step(self, op: str, conversation_id: Text, ticket: int = -1,
@@ -185,8 +187,7 @@ class AtomicRedisLockStore(RedisLockStore):
         self._run("finish", conversation_id, ticket_number)
 
     def cleanup(self, conversation_id: Text, ticket_number: int) -> None:
-        """finish_serving: an emptied lock keeps only last_issued and expires by itself
-        (deleting it would restart the ticket numbers while a stalled holder may still run)."""
+        """finish_serving, which also deletes the lock once no one is waiting (atomically)."""
         self.finish_serving(conversation_id, ticket_number)
 
     @asynccontextmanager
