@@ -35,7 +35,9 @@ format (`get_lock` still returns a `TicketLock`), but every change runs server-s
 Time is Redis's clock (`TIME`), one clock for every worker and machine. A waiter whose ticket
 expired (its worker stalled longer than the lifetime) queues again instead of failing. Redis
 connection errors on the serving path are retried for `retry_seconds` (a Redis restart), as the
-tracker store does (rasa_stores/redis_retry.py).
+tracker store does (rasa_stores/redis_retry.py). Needs Redis >= 5 (`TIME` before writes in a
+script) and a single Redis or primary (the script uses two keys; Rasa's store is not for Redis
+Cluster either).
 """
 from __future__ import annotations
 
