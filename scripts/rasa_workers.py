@@ -22,9 +22,10 @@ model itself (a `before_server_start` listener). Sanic 21.12 forks its workers (
    Sanic's own version just waits for the others, so a killed worker is never replaced. The other
    workers keep serving while the replacement loads its TensorFlow components.
 
-Ordering and safety across workers come from Rasa's Redis lock store (one turn of a conversation
-at a time, in arrival order) and the Redis tracker store (scripts/servers.py writes both into the
-endpoints when WORKERS is set). Measured memory and throughput: docs/scaling.md.
+Ordering and safety across workers come from the Redis lock store (rasa_stores/lock_store.py:
+one turn of a conversation at a time, in ticket order, atomic ticket operations) and the Redis
+tracker store (scripts/servers.py writes both into the endpoints when WORKERS is set). Measured
+memory and throughput: docs/scaling.md.
 With SANIC_WORKERS unset or 1 this is exactly `rasa run`.
 """
 from __future__ import annotations

@@ -69,6 +69,7 @@ def current_model() -> Path:
 
 SQL_TRACKER_STORE = "privacy.tracker_store.MaskedSQLTrackerStore"
 REDIS_TRACKER_STORE = "privacy.tracker_store.MaskedRedisTrackerStore"
+REDIS_LOCK_STORE = "rasa_stores.lock_store.AtomicRedisLockStore"  # atomic tickets across workers
 
 
 def write_endpoints(path: Path, actions_url: str, tracker_db: Path | None = None,
@@ -76,7 +77,8 @@ def write_endpoints(path: Path, actions_url: str, tracker_db: Path | None = None
     """Writes a Rasa endpoints file. Tracker store: SQLite by default, PostgreSQL when sql_url
     (postgresql://user[:password]@host[:port]/db) is given, else Redis when redis_url
     (redis://[:password@]host:port/db) is given. Lock store: Redis whenever redis_url is given
-    (needed by several workers), else in memory. The tracker stores are the masking,
+    (needed by several workers; rasa_stores/lock_store.py, whose ticket operations are atomic
+    across workers, unlike Rasa's `type: redis`), else in memory. The tracker stores are the masking,
     self-purging ones of privacy/tracker_store.py (docs/privacy.md)."""
     lines = ["action_endpoint:", f'  url: "{actions_url}/webhook"', ""]
     redis_common = []
@@ -104,7 +106,8 @@ def write_endpoints(path: Path, actions_url: str, tracker_db: Path | None = None
         db_path.parent.mkdir(parents=True, exist_ok=True)
         lines += ["tracker_store:", f"  type: {SQL_TRACKER_STORE}", "  dialect: sqlite",
                   f"  db: {db_path}", ""]
-    lines += ["lock_store:", *(["  type: redis", *redis_common] if redis_url else ["  type: in_memory"])]
+    lock = [f"  type: {REDIS_LOCK_STORE}", *redis_common] if redis_url else ["  type: in_memory"]
+    lines += ["lock_store:", *lock]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines) + "\n")
     return path

@@ -154,7 +154,10 @@ def test_rasa_uses_redis_tracker_and_lock_store():
     assert endpoints["tracker_store"]["type"] == "privacy.tracker_store.MaskedRedisTrackerStore"
     assert (ROOT / "privacy" / "tracker_store.py").exists()
     assert "COPY privacy" in (ROOT / "deploy" / "rasa.Dockerfile").read_text()
-    assert endpoints["lock_store"]["type"] == "redis"
+    # the lock store whose tickets are atomic across replicas and workers (rasa_stores/lock_store.py)
+    assert endpoints["lock_store"]["type"] == "rasa_stores.lock_store.AtomicRedisLockStore"
+    assert (ROOT / "rasa_stores" / "lock_store.py").exists()
+    assert "COPY rasa_stores" in (ROOT / "deploy" / "rasa.Dockerfile").read_text()
 
 
 def test_rasa_runs_replicas_of_shared_model_workers(config):

@@ -46,7 +46,7 @@ def redis_rasa(redis_url, actions_url):
     run_dir = Path(tempfile.mkdtemp(prefix="rasa-redis-"))
     stack = servers.Stack(run_dir / "logs")
     endpoints = servers.write_endpoints(run_dir / "endpoints.yml", actions_url, redis_url=redis_url)
-    assert "type: redis" in endpoints.read_text()
+    assert f"lock_store:\n  type: {servers.REDIS_LOCK_STORE}\n" in endpoints.read_text()  # atomic
     assert "type: privacy.tracker_store.MaskedRedisTrackerStore" in endpoints.read_text()
     RASA_LOG.append(run_dir / "logs" / "rasa-redis.log")
     try:
