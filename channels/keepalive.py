@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import logging
 import os
 from typing import Any
 
@@ -40,6 +41,7 @@ from rasa.utils.endpoints import EndpointConfig
 
 from . import hooks, limits
 
+log = logging.getLogger(__name__)
 _RASA_REQUEST = EndpointConfig.request
 _ATTR = "_keepalive_sessions"  # on an EndpointConfig: {(pid, loop): ClientSession}
 _OPEN: list[tuple[int, asyncio.AbstractEventLoop, aiohttp.ClientSession]] = []
@@ -101,7 +103,8 @@ async def close_all() -> int:
 
 
 async def _after_server_stop(_app: Any, _loop: Any) -> None:
-    await close_all()
+    if closed := await close_all():
+        log.info("closed %d kept-alive action server session(s)", closed)
 
 
 def _listen_for_stop(blueprint: Any, _channel: Any) -> None:
