@@ -5,7 +5,8 @@ calls for every custom action, opens a new `aiohttp.ClientSession` per call: a n
 new TCP connection and its teardown (TIME_WAIT) for each of the 1-3 action calls of a reply. The
 py-spy profile of the webhook put that at 3-5 % of the Rasa process's CPU.
 
-What: `install()` replaces `EndpointConfig.request` (once, when a channel module is imported) with
+What: `install()` replaces `EndpointConfig.request` (once, when a channel module is imported; in
+this project only the action endpoint calls it, Rasa's NLG and callback endpoints would too) with
 a wrapper that runs **Rasa's own request code** on a shallow copy of the endpoint whose
 `session()` lends a kept session instead of creating one, so URL, params, token, headers, basic
 auth, cafile, the 5-minute timeout, the 4xx/5xx `ClientResponseError` and every aiohttp error
