@@ -6,7 +6,8 @@ this process, as it does inside `rasa run`). Connections are counted by the kern
 - answers and errors are Rasa's own (same events, same ClientResponseError for an unknown action,
   same connection error when the server is down, which channels/faults.py takes as "down");
 - a killed action server started again on the same port answers the next call, on a new
-  connection; one session per event loop, closed by close_all() (the server-stop listener)."""
+  connection; one session per event loop, closed by close_all() (the server-stop listener); a
+  forked worker makes its own and leaves the parent's connection alone."""
 from __future__ import annotations
 
 import asyncio
@@ -180,3 +181,38 @@ def test_one_session_per_event_loop(actions):
     assert a1 is b1 and a2 is not a1  # one per loop, never carried over to another loop
     assert (closed1, done1, closed2, done2) == (1, True, 1, True)
     assert not [o for o in keepalive._OPEN if o[2] in (a1, a2)]
+
+
+def test_a_forked_worker_gets_its_own_session(actions, domain):
+    """As Sanic forks its workers (scripts/rasa_workers.py): a session made before the fork is
+    never used by the child, and the child's own calls leave the parent's connection working."""
+    keepalive.install()
+    endpoint = EndpointConfig(url=f"{actions.url}/webhook")
+    loop = asyncio.new_event_loop()
+    try:
+        loop.run_until_complete(run_action(endpoint, domain))
+        parent_session = loop.run_until_complete(_session(endpoint))
+        parent_ports = tcp_client_ports(actions.port, established=True)
+        pid = os.fork()
+        if pid == 0:  # the child: a new event loop, as a Sanic worker makes after the fork
+            code = 1
+            try:
+                async def child() -> bool:
+                    own = keepalive.session_for(endpoint)
+                    await run_action(endpoint, domain)
+                    return own is not parent_session and await keepalive.close_all() == 1
+                code = 0 if asyncio.run(child()) else 2
+            finally:
+                os._exit(code)
+        _, status = os.waitpid(pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 0
+        assert loop.run_until_complete(_session(endpoint)) is parent_session and not parent_session.closed
+        loop.run_until_complete(run_action(endpoint, domain))  # the parent's connection still serves
+        assert parent_ports <= tcp_client_ports(actions.port, established=True)
+        assert loop.run_until_complete(keepalive.close_all()) == 1
+    finally:
+        loop.close()
+
+
+async def _session(endpoint: EndpointConfig):
+    return keepalive.session_for(endpoint)
