@@ -7,7 +7,8 @@ this process, as it does inside `rasa run`). Connections are counted by the kern
   same connection error when the server is down, which channels/faults.py takes as "down");
 - a killed action server started again on the same port answers the next call, on a new
   connection; one session per event loop, closed by close_all() (the server-stop listener); a
-  forked worker makes its own and leaves the parent's connection alone."""
+  forked worker makes its own and leaves the parent's connection alone; a real Sanic server with
+  the channel's blueprint closes them when it stops."""
 from __future__ import annotations
 
 import asyncio
@@ -216,3 +217,37 @@ def test_a_forked_worker_gets_its_own_session(actions, domain):
 
 async def _session(endpoint: EndpointConfig):
     return keepalive.session_for(endpoint)
+
+
+def test_sessions_are_closed_when_the_server_stops():
+    """The channels' blueprints carry the after_server_stop listener: a real Sanic server with
+    the REST channel's blueprint (as Rasa registers it) closes the kept sessions of its loop."""
+    import uuid
+
+    from sanic import Sanic
+
+    from channels.rest import GuardedRestInput
+    from devtools.net import free_port
+
+    keepalive.install()
+
+    async def scenario() -> tuple[bool, bool]:
+        app = Sanic(f"keepalive_{uuid.uuid4().hex}")
+
+        async def on_new_message(_message) -> None:
+            return None
+
+        app.blueprint(GuardedRestInput().blueprint(on_new_message), url_prefix="/webhooks/rest")
+        server = await app.create_server(host="127.0.0.1", port=free_port(), return_asyncio_server=True)
+        await server.startup()
+        await server.before_start()
+        await server.after_start()
+        session = keepalive.session_for(EndpointConfig(url="http://127.0.0.1:9/webhook"))
+        open_while_serving = not session.closed
+        await server.before_stop()
+        server.close()
+        await server.wait_closed()
+        await server.after_stop()
+        return open_while_serving, session.closed
+
+    assert asyncio.run(scenario()) == (True, True)
