@@ -35,6 +35,10 @@ ACTION_PROBE_S = _env_float("ACTION_PROBE_S", 0.8)
 # reply within about 2.7 s.
 ACTION_COLD_PROBE_S = _env_float("ACTION_COLD_PROBE_S", 1.6)
 ACTION_SLOW_TIMEOUT_S = _env_float("ACTION_SLOW_TIMEOUT_S", 15.0)
+# Calls to the action server reuse one kept-alive connection (channels/keepalive.py); one idle for
+# longer than this is not reused. Must stay under the action server's keep-alive timeout (Sanic:
+# 5 s by default, 75 s as we start it). 0 turns the kept-alive session off (Rasa's own request).
+ACTION_KEEPALIVE_S = _env_float("ACTION_KEEPALIVE_S", 2.0)
 # After a timeout or a refused connection, calls fail at once for this long (circuit breaker);
 # the first call after it probes the server again, so normal answers resume by themselves.
 BREAKER_COOLDOWN_S = _env_float("ACTION_BREAKER_COOLDOWN_S", 5.0)

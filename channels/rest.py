@@ -18,10 +18,11 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from . import faults, hooks, pipeline, texts, validate
+from . import faults, hooks, keepalive, pipeline, texts, validate
 
 log = logging.getLogger(__name__)
 faults.install()
+keepalive.install()
 
 
 class GuardedRestInput(RestInput):

@@ -25,11 +25,12 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
-from . import faults, hooks, pipeline, texts, validate
+from . import faults, hooks, keepalive, pipeline, texts, validate
 from .limits import MAX_BODY_BYTES
 
 log = logging.getLogger(__name__)
 faults.install()
+keepalive.install()
 
 
 class _Blueprint(SocketBlueprint):

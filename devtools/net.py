@@ -38,3 +38,22 @@ def wait_http(url: str, timeout: float, proc: subprocess.Popen | None = None, wh
             last_note = time.monotonic()
         time.sleep(0.5)
     raise TimeoutError(f"{what or url} not ready after {timeout:.0f} s")
+
+
+def tcp_client_ports(server_port: int, established: bool = False) -> set[int]:
+    """Client-side ports of every IPv4 TCP connection to `server_port` the kernel knows, open or
+    closing (TIME_WAIT included; only open ones with `established`), from /proc/net/tcp (Linux):
+    how many connections a server has been sent, counted by the kernel."""
+    ports = set()
+    with open("/proc/net/tcp") as fh:
+        next(fh)
+        for line in fh:
+            local, remote, state = line.split()[1:4]
+            lport, rport = int(local.split(":")[1], 16), int(remote.split(":")[1], 16)
+            if state == "0A" or (established and state != "01"):  # LISTEN / not ESTABLISHED
+                continue
+            if rport == server_port:
+                ports.add(lport)
+            elif lport == server_port:
+                ports.add(rport)
+    return ports

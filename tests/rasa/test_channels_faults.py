@@ -1,6 +1,8 @@
 """Action server hung (SIGSTOP) or down (SIGKILL): the user gets a polite Indonesian reply with
 110/112 within 3 s (never a 500, never a long wait), the message stays in the tracker, and normal
-answers resume when the action server is back (channels/faults.py).
+answers resume when the action server is back (channels/faults.py). With the kept-alive session
+(channels/keepalive.py): sequential messages reach the action server over one connection, and a
+killed action server started again on the same port answers the very next message.
 
 This module starts its OWN action server and Rasa (the session's shared stack is never touched)."""
 from __future__ import annotations
@@ -18,6 +20,7 @@ import requests
 
 from channels import texts
 from channels.limits import BREAKER_COOLDOWN_S
+from devtools.net import tcp_client_ports
 from devtools.waiting import wait_until
 from scripts import servers
 
@@ -157,3 +160,30 @@ def test_killed_action_server_gets_a_polite_reply_and_recovers(own):
     own.start_actions()  # back on the same port
     print(f"answers resumed {wait_normal_answer(own, sender):.1f} s after the restart")
     assert user_texts(own, sender).count(QUESTION) >= 4
+
+
+def test_sequential_messages_share_one_action_server_connection(own):
+    sender = f"keep-{uuid.uuid4().hex}"
+    wait_normal_answer(own, sender)
+    before = tcp_client_ports(own.port)
+    for _ in range(10):
+        status, body, _ = ask(own, sender)
+        assert status == 200 and ANSWER in body
+    new, kept = tcp_client_ports(own.port) - before, tcp_client_ports(own.port, established=True)
+    print(f"\n10 messages, each with an action call: {len(new)} new connection(s) to the action "
+          f"server, {len(kept)} open")
+    # Rasa's own request: 10 new ones, none left open. 0 new when the connection of the previous
+    # message is still the one in use; one more only if a call took over ACTION_TIMEOUT_S on a
+    # loaded machine (the health probe) or two calls were more than ACTION_KEEPALIVE_S apart.
+    assert len(new) <= 2 and len(kept) == 1
+
+
+def test_restarted_action_server_answers_the_next_message(own):
+    sender = f"restart-{uuid.uuid4().hex}"
+    wait_normal_answer(own, sender)  # Rasa now holds a kept-alive connection to this process
+    os.killpg(own.actions_pid(), signal.SIGKILL)
+    wait_until(lambda: own.actions[-1].procs[-1][1].poll() is not None, 10, "action server gone")
+    own.start_actions()  # same port, healthy before it returns
+    status, body, took = ask(own, sender)
+    print(f"\nfirst message after the restart: HTTP {status} in {took:.2f} s")
+    assert status == 200 and ANSWER in body and texts.FAULT not in body
