@@ -127,7 +127,10 @@ def test_concurrency_20_no_turn_lost_and_order_kept(pool):
     with cf.ThreadPoolExecutor(len(senders)) as ex:
         list(ex.map(client, senders))
     used = {pid: cpu_seconds(pid) - t for pid, t in before.items()}
-    assert all(v > 1.0 for v in used.values()), f"CPU seconds per worker during the run: {used}"
+    # each worker did at least a tenth of the work (an absolute bar flaked once turns got cheaper:
+    # 0.72 s vs 1.9 s, every turn stored in order)
+    total = sum(used.values())
+    assert total > 1.0 and all(v > 0.1 * total for v in used.values()), f"CPU seconds per worker: {used}"
     assert len(replies) == len(senders) * len(MESSAGES) and all(replies.values())
     for sender in senders:
         got = settled(pool, sender, len(MESSAGES))
