@@ -219,35 +219,48 @@ async def _session(endpoint: EndpointConfig):
     return keepalive.session_for(endpoint)
 
 
+_STOP_SCENARIO = """
+import asyncio, uuid
+from rasa.utils.endpoints import EndpointConfig
+from sanic import Sanic
+from channels import keepalive
+from channels.rest import GuardedRestInput
+from devtools.net import free_port
+
+keepalive.install()
+
+async def scenario():
+    app = Sanic(f"keepalive_{uuid.uuid4().hex}")
+
+    async def on_new_message(_message):
+        return None
+
+    app.blueprint(GuardedRestInput().blueprint(on_new_message), url_prefix="/webhooks/rest")
+    server = await app.create_server(host="127.0.0.1", port=free_port(), return_asyncio_server=True)
+    await server.startup()
+    await server.before_start()
+    await server.after_start()
+    session = keepalive.session_for(EndpointConfig(url="http://127.0.0.1:9/webhook"))
+    open_while_serving = not session.closed
+    await server.before_stop()
+    server.close()
+    await server.wait_closed()
+    await server.after_stop()
+    print("RESULT", open_while_serving, session.closed)
+
+asyncio.run(scenario())
+"""
+
+
 def test_sessions_are_closed_when_the_server_stops():
     """The channels' blueprints carry the after_server_stop listener: a real Sanic server with
-    the REST channel's blueprint (as Rasa registers it) closes the kept sessions of its loop."""
-    import uuid
+    the REST channel's blueprint (as Rasa registers it) closes the kept sessions of its loop.
+    Run in a fresh interpreter: Sanic's TouchUp rewrites its request handler once per process,
+    so a second Sanic app in the pytest process (test_channels_push starts one) cannot start."""
+    import subprocess
+    import sys
 
-    from sanic import Sanic
-
-    from channels.rest import GuardedRestInput
-    from devtools.net import free_port
-
-    keepalive.install()
-
-    async def scenario() -> tuple[bool, bool]:
-        app = Sanic(f"keepalive_{uuid.uuid4().hex}")
-
-        async def on_new_message(_message) -> None:
-            return None
-
-        app.blueprint(GuardedRestInput().blueprint(on_new_message), url_prefix="/webhooks/rest")
-        server = await app.create_server(host="127.0.0.1", port=free_port(), return_asyncio_server=True)
-        await server.startup()
-        await server.before_start()
-        await server.after_start()
-        session = keepalive.session_for(EndpointConfig(url="http://127.0.0.1:9/webhook"))
-        open_while_serving = not session.closed
-        await server.before_stop()
-        server.close()
-        await server.wait_closed()
-        await server.after_stop()
-        return open_while_serving, session.closed
-
-    assert asyncio.run(scenario()) == (True, True)
+    repo = Path(__file__).resolve().parents[2]
+    done = subprocess.run([sys.executable, "-c", _STOP_SCENARIO], cwd=repo, capture_output=True,
+                          text=True, timeout=120, env={**os.environ, "PYTHONPATH": str(repo)})
+    assert "RESULT True True" in done.stdout, (done.stdout[-2000:], done.stderr[-2000:])
