@@ -29,12 +29,16 @@ MENU_BUTTONS = [
     {"title": "KUHP baru", "payload": "/pasal_kuhp_baru"},
 ]
 
+# "How do I ...": an entry's steps answer it as a whole.
+HOW_RE = re.compile(r"\b(cara\w*|gimana|gmn|bagaimana|piye|kepiye|pripun|langkah\w*|prosedur\w*|alur\w*)\b",
+                    re.IGNORECASE)
+
 # Entries about the law get the general-information disclaimer.
 LEGAL_PREFIX = "pasal."
 
 # The message asks for a fee although its intent is another SIM intent.
-BIAYA_RE = re.compile(r"\b(biaya\w*|bayar\w*|byr|tarif\w*|ongkos\w*|harga\w*|regane|pnbp|duit)\b",
-                      re.IGNORECASE)
+BIAYA_RE = re.compile(r"\b(biaya\w*|bayar\w*|byr|tarif\w*|ongkos\w*|harga\w*|regane|pnbp|duit|"
+                      r"kena\s+(berapa|brp|piro|pinten))\b", re.IGNORECASE)
 
 MISSING = ("Mohon maaf, informasi tentang hal itu belum tersedia di data kami. "
            "Silakan tanyakan langsung ke kantor polisi terdekat. "
@@ -75,17 +79,49 @@ def fact_lead(kb, intent: Text, text: Text) -> Optional[tuple]:
             if found:
                 return found
         found = kfacts.find_fact(all_facts, intent, variant, kb)
+        if found and ref and ref.get("entry") and found[0]["entry"] != ref["entry"]:
+            continue  # the message names another entry ("bpjs"): a fact of this one does not lead
         if found:
             return found
     return None
 
 
-def compose(kb, intent: Text, text: Text, kelas: Optional[Text] = None) -> Optional[Text]:
-    """Full answer for an informational intent: specific fact first, then the entry."""
+def focus_lead(kb, intent: Text, entry_id: Text, text: Text) -> tuple:
+    """(entry, sentence) for the sentence the message singles out (knowledge/focus.py):
+    "bayar SKCK online lewat apa" -> "Bayar PNBP lewat BRIVA.". The entry may be another one the
+    intent's keyword refinements lead to ("masa percobaan pidana mati" under the new KUHP);
+    the sentence is None when nothing is singled out or it leads the entry anyway."""
+    from knowledge import focus
+
+    entry = kb.entry(entry_id) or {}
+    if entry.get("langkah") and HOW_RE.search(text or ""):
+        return entry_id, None  # "cara bayar tilang ETLE": the steps answer, none of them alone
+    family = [r["entry"] for r in table().row(intent).get("refine") or []
+              if r.get("entry") and r["entry"] != entry_id]
+    if any(table().refinement(intent, v) for v in variants(text)):
+        family = []  # the message names its entry by a keyword ("KUHAP"): it stays
+    for variant in variants(text):
+        hit = focus.best_unit(kb, [entry_id], variant, min_score=focus.IN_ENTRY_SCORE)
+        other = (focus.best_unit(kb, family, variant, drop_title=False, ignore=[entry_id])
+                 if family else None)
+        if other is not None and (hit is None or other.score > hit.score + 2):
+            hit = other
+        if hit is not None:
+            return hit.entry_id, None if hit.first else hit.sentence
+    return entry_id, None
+
+
+def compose(kb, intent: Text, text: Text, kelas: Optional[Text] = None,
+            entry_id: Optional[Text] = None, lead_text: Optional[Text] = None) -> Optional[Text]:
+    """Full answer for an informational intent: specific fact first, then the entry.
+    `entry_id` and `lead_text` override the intent's entry and lead (found by knowledge/focus.py)."""
     from knowledge import format as kf
 
-    lead = fact_lead(kb, intent, text)
-    entry_id = lead[0]["entry"] if lead else entry_id_for(intent, text)
+    if entry_id:
+        lead = (None, lead_text) if lead_text else None
+    else:
+        lead = fact_lead(kb, intent, text)
+        entry_id = lead[0]["entry"] if lead else entry_id_for(intent, text)
     body = entry_text(kb, entry_id) if entry_id else None
     if body is None:
         return None
@@ -97,6 +133,9 @@ def compose(kb, intent: Text, text: Text, kelas: Optional[Text] = None) -> Optio
         lead = (None, sentence) if sentence else None
     if lead is None:
         sentence = local_lead(kb, kb.entry(entry_id), text)
+        if sentence is None and not lead_text:
+            entry_id, sentence = focus_lead(kb, intent, entry_id, text)
+            body = entry_text(kb, entry_id) or body
         lead = (None, sentence) if sentence else None
     if lead:
         body = f"{lead[1]}\n\n{body}"
@@ -136,9 +175,10 @@ def local_lead(kb, entry: Optional[Dict[Text, Any]], text: Text) -> Optional[Tex
 
 
 def answer_topic(dispatcher, kb, intent: Text, text: Text, atribut: Optional[Text] = None,
-                 kelas: Optional[Text] = None) -> List[Dict[Text, Any]]:
+                 kelas: Optional[Text] = None, entry_id: Optional[Text] = None,
+                 lead_text: Optional[Text] = None) -> List[Dict[Text, Any]]:
     """The one code path for entry-backed answers (direct questions and follow-ups)."""
-    body = compose(kb, intent, text, kelas)
+    body = compose(kb, intent, text, kelas, entry_id, lead_text)
     if body is None:
         dispatcher.utter_message(text=MISSING)
         return []

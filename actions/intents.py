@@ -50,6 +50,18 @@ class IntentTable:
             return ref["entry"]
         return self.row(intent).get("entry")
 
+    def intent_for_entry(self, entry_id: Text) -> Optional[Text]:
+        """The intent that answers an entry: the one whose own entry it is, else the first
+        whose keyword refinements lead to it (lanjut_* and blokir_* never)."""
+        rows = [(n, r) for n, r in self.rows.items() if not n.startswith(("lanjut_", "blokir_"))]
+        for name, row in rows:
+            if row.get("entry") == entry_id:
+                return name
+        for name, row in rows:
+            if any(ref.get("entry") == entry_id for ref in row.get("refine") or []):
+                return name
+        return None
+
     def follow_up(self, subjek: Text, atribut: Text, layanan: Optional[Text] = None,
                   last_intent: Optional[Text] = None) -> Optional[Text]:
         """The intent answering `atribut` of `subjek` (direct attribute first, then `juga`).

@@ -202,7 +202,7 @@ def pasal_follow_up_instead(dispatcher, tracker, kb, text: Text) -> Optional[Lis
         return None  # another offence: a new question
     asks_code = re.search(r"kuhp|\bbaru\b|\blama\b|anyar|lawas|nasional|sebelum", text, re.I)
     short = len(re.findall(r"\w+", text)) <= MAX_SHORT_WORDS
-    asks_number = ASKS_NUMBER_RE.search(text) and named is None
+    asks_number = ASKS_NUMBER_RE.search(text) and named is None and not LAW_NUMBER_RE.search(text)
     if not (((FOLLOW_UP_RE.search(text) or short) and asks_code) or asks_number):
         return None
     return kuhp_follow_up(dispatcher, kb, record, code_asked(text))
@@ -211,7 +211,8 @@ def pasal_follow_up_instead(dispatcher, tracker, kb, text: Text) -> Optional[Lis
 # "pasal berapa?", "nomornya jadi berapa?", Javanese "nomer piro", "pasale pinten"
 ASKS_NUMBER_RE = re.compile(
     r"pasal\s*(berapa|brp|piro|pinten|nya|e|ipun)\b|pasale\b|(nomor|nomer|no)\s*(nya|e|ipun)?\s*"
-    r"(jadi\s+|dadi\s+|dados\s+)?(berapa|brp|piro|pinten|apa|opo)\b|jadi\s+(pasal|nomor)|dadi\s+(pasal|nomer|nomor)",
+    r"(jadi\s+|dadi\s+|dados\s+)?(berapa|brp|piro|pinten|apa|opo)\b|jadi\s+(pasal|nomor)|dadi\s+(pasal|nomer|nomor)|"
+    r"\b(nomor|nomer|pasal)(nya|e|ipun)\b[\w\s]{0,30}?\b(jadi|dadi|dados)\s+(berapa|brp|piro|pinten)\b",
     re.IGNORECASE)
 # "sebelum 2026", "sebelum KUHP nasional berlaku": the old code, whatever else the message names
 BEFORE_RE = re.compile(r"sebelum\s+(tahun\s+)?(2026|kuhp|uu|berlaku|diganti|ada|\w+\s+berlaku)|"
@@ -235,10 +236,15 @@ def ask_offence(dispatcher) -> List[Dict[Text, Any]]:
     return []
 
 
+# "KUHP baru itu UU nomor berapa?": the number of the law itself, not of an article
+LAW_NUMBER_RE = re.compile(r"\b(uu|undang[\s-]*undang|perpol|perkap)\s*(no\.?|nomor|nomer)?\s*"
+                           r"(nya|e|ipun)?\s*(berapa|brp|piro|pinten|apa|opo)\b", re.IGNORECASE)
+
+
 def number_without_subject(dispatcher, tracker, kb, text: Text) -> Optional[List[Dict[Text, Any]]]:
     """A pasal_kuhp_baru message asking for an article number with nothing discussed and no
     offence named ("nomornya di KUHP nasional jadi berapa?"): ask which offence."""
-    if current_record(kb, tracker) is not None or PASAL_NO_RE.search(text):
+    if current_record(kb, tracker) is not None or PASAL_NO_RE.search(text) or LAW_NUMBER_RE.search(text):
         return None
     if not ASKS_NUMBER_RE.search(text) or named_offence(kb, text) is not None:
         return None

@@ -54,6 +54,10 @@ ATTRIBUTE_WORDS = (
                       r"pidana\w*|ukuman\w*"),
 )
 MAX_UNSURE_WORDS = 8
+# Intents an unclear message is never answered for with a fact; one of them in the top three at
+# this confidence or more sends the message to the clarification question.
+NOT_ANSWERED = ("blokir_", "lapor_", "sapaan_")
+NOT_ANSWERED_MIN = 0.2
 # A message that names a code ("kuhp baru", "yang lama", "anyar", "lawas") asks for that code.
 CODE_WORDS_RE = re.compile(r"kuhp|\bbaru\b|\blama\b|anyar|lawas|lami|enggal", re.IGNORECASE)
 # A bare acknowledgement inside a conversation (the NLU has no intent for it).
@@ -206,7 +210,7 @@ class ActionLanjut(KnowledgeAction):
 
 def unsure_follow_up(tracker, kb, text: Text) -> Optional[Text]:
     """The follow-up intent an unclear message stands for inside a conversation, or None."""
-    from actions.lanjut_subjek import bare_subject
+    from actions.lanjut_subjek import bare_service, bare_subject
     from knowledge import facts as kfacts
 
     if not tracker.get_slot("subjek") or len(re.findall(r"\w+", text or "")) > MAX_UNSURE_WORDS:
@@ -215,7 +219,9 @@ def unsure_follow_up(tracker, kb, text: Text) -> Optional[Text]:
         return "lanjut_kondisi"
     if tracker.get_slot("subjek") == "sim" and kb.resolve_sim_class(text):
         return "sim_pilih_jenis"  # "trus yg buat nyetir di luar negri?": the last attribute, that class
-    if bare_subject(text):
+    if bare_subject(text):  # "kalau SKCK?"
+        return "lanjut_subjek"
+    if bare_service(text) and tracker.get_slot("subjek") in ("sim", "skck"):  # "kalau bikin baru?"
         return "lanjut_subjek"
     for intent, pattern in ATTRIBUTE_WORDS:
         if re.search(pattern, text or "", re.IGNORECASE):
@@ -273,7 +279,7 @@ def specific_question(dispatcher, tracker, domain, kb, text: Text) -> Optional[L
     """An unsure message whose most likely intent is confirmed by the message itself: a
     specific fact of that intent matches ("nomor wa propam berapa"), or it names an article or
     an offence for pasal_cari. Never for refusals: those stay with the clarification."""
-    from actions.answers import BIAYA_RE
+    from actions.fokus import penalty_instead, topic_conflict, unclear_answer
     from actions.pasal import NOMOR_RE, ActionJawabPasal
 
     latest = tracker.latest_message or {}
@@ -281,17 +287,44 @@ def specific_question(dispatcher, tracker, domain, kb, text: Text) -> Optional[L
         # a refused-looking short follow-up naming an offence ("kalau nerobos lampu merah?")
         return ActionJawabPasal().answer(dispatcher, tracker, domain, kb)
     ranking = latest.get("intent_ranking") or []
-    names = [r.get("name") for r in ranking if r.get("name") not in (None, "nlu_fallback")][:3]
-    for name in names:
+    top3 = [r for r in ranking if r.get("name") not in (None, "nlu_fallback")][:3]
+    names = [r["name"] for r in top3]
+    if names and names[0].startswith("blokir_") and not taken_back(latest):
+        return None
+    events = penalty_instead(dispatcher, kb, "", text)  # "sabuk pengaman dendanya brp", also
+    if events is not None:                              # when a report looked likelier
+        return events
+    if names and names[0].startswith(NOT_ANSWERED) and not taken_back(latest):
+        return None
+    if names and names[0] == "layanan_darurat":  # emergency numbers are never a wrong guess
+        return answer_intent(dispatcher, tracker, kb, names[0], text)
+    for rank in top3:
+        name = rank["name"]
         if name.startswith("blokir_") and taken_back(latest):
             continue  # the refusal was taken back: look at the next intents
-        if name.startswith(("blokir_", "lapor_", "sapaan_")):
-            return None
+        if name.startswith(NOT_ANSWERED):
+            if float(rank.get("confidence") or 0) >= NOT_ANSWERED_MIN:
+                return None  # a refusal, a report or a greeting is a real possibility: ask instead
+            continue  # a faint one: look at the next intents
+        if topic_conflict(name, text):
+            continue  # "berapa lama SKCK berlaku" is not a question about the new KUHP's date
         if name == "pasal_cari" and (NOMOR_RE.search(text) or named_offence(kb, text)):
             return ActionJawabPasal().answer(dispatcher, tracker, domain, kb)
         row = table().row(name)
-        class_fee = (row.get("topik") == "sim" and kb.resolve_sim_class(text) and BIAYA_RE.search(text))
-        ref = table().refinement(name, text)  # a keyword naming a specific entry ("bpjs", "InaRISK")
-        if row.get("entry") and (fact_lead(kb, name, text) or class_fee or (ref and ref.get("entry"))):
+        if row.get("entry") and (fact_lead(kb, name, text) or class_attribute(kb, row, text)
+                                 or (table().refinement(name, text) or {}).get("entry")):
+            # a specific fact, a SIM class with the intent's attribute, or a keyword naming an entry
             return answer_intent(dispatcher, tracker, kb, name, text)
-    return None
+    return unclear_answer(dispatcher, tracker, kb, text)  # the sentence the message singles out
+
+
+def class_attribute(kb, row: Dict[Text, Any], text: Text) -> bool:
+    """A SIM class named with the fee or the age asked for ("yuswa pinten SIM A Umum")."""
+    from actions.answers import BIAYA_RE
+    from actions.normal import variants
+
+    if row.get("topik") != "sim" or not kb.resolve_sim_class(text):
+        return False
+    age = dict(ATTRIBUTE_WORDS)["lanjut_usia"]
+    return any(BIAYA_RE.search(v) or (row.get("atribut") == "usia" and re.search(age, v, re.I))
+               for v in variants(text))

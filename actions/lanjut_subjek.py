@@ -68,10 +68,65 @@ def switch_target(tracker, text: Text) -> Optional[Text]:
     return table().follow_up(new, atribut)
 
 
+# The other service of the same subject: "kalau perpanjang?" after "biaya SIM C baru".
+SERVICE_WORDS = (
+    ("perpanjang", r"\b(perpanjang\w*|diperpanjang|memperpanjang|ngepanjang\w*|perpanjangan)\b"),
+    ("baru", r"\b(baru|anyar|enggal|pertama\s+kali|pertama)\b"),
+)
+WISH_RE = re.compile(r"\b(mau|mo|pengen|pingin|ingin|arep|badhe|ajeng|kalau\s+mau)\b", re.IGNORECASE)
+# The word that brings the last attribute back into the message (knowledge/focus.py scores it).
+ATRIBUT_WORD = {"biaya": "biaya", "syarat": "syarat", "masa_berlaku": "berlaku", "online": "online",
+                "lokasi": "lokasi kantor", "durasi": "lama", "usia": "usia"}
+
+
+def bare_service(text: Text) -> Optional[Text]:
+    """'perpanjang' / 'baru' when a short message names only that service, else None."""
+    lowered = (text or "").lower()
+    if len(re.findall(r"\w+", lowered)) > MAX_WORDS:
+        return None
+    for layanan, pattern in SERVICE_WORDS:
+        if re.search(pattern, lowered):
+            rest = FILLER_RE.sub(" ", WISH_RE.sub(" ", re.sub(pattern, " ", lowered)))
+            rest = re.sub(r"\b(nya|e|ne|ipun)\b", " ", re.sub(r"[^\w]+", " ", rest)).strip()
+            return layanan if not rest else None
+    return None
+
+
+def service_switch(dispatcher, tracker, kb, text: Text) -> Optional[List[Dict[Text, Any]]]:
+    """The last attribute for the other service of the SIM or SKCK being discussed."""
+    from actions.intents import table
+    from actions.lanjut import answer_intent
+    from knowledge import focus
+
+    subjek, layanan = tracker.get_slot("subjek"), bare_service(text)
+    if subjek not in ("sim", "skck") or not tracker.get_slot("atribut") or layanan is None:
+        return None
+    # "syarat perpanjang SIM" was answered under the attribute "perpanjang": its `juga` (syarat)
+    last = table().row(tracker.get_slot("intent_terakhir") or "")
+    for atribut in [tracker.get_slot("atribut")] + list(last.get("juga") or []):
+        target = table().follow_up(subjek, atribut, layanan)
+        if target is not None and table().row(target).get("layanan") in (None, layanan):
+            break
+    else:
+        return None
+    word = ATRIBUT_WORD.get(atribut, atribut)
+    own = next((n for n in table().for_subject(subjek) if table().row(n).get("layanan") == layanan), None)
+    if (own and not table().row(target).get("layanan") and not table().row(target).get("aksi")
+            and focus.best_unit(kb, [table().row(own)["entry"]], word, min_score=focus.IN_ENTRY_SCORE)):
+        target = own  # one entry for both services (SKCK fee): the service's entry says it
+    # the SIM fee action reads the service from the message itself; the entry's lead is chosen
+    # by the attribute alone (the service word would single out sentences saying "baru")
+    return answer_intent(dispatcher, tracker, kb, target, word, atribut)
+
+
 def switch_instead(dispatcher, tracker, kb, text: Text) -> Optional[List[Dict[Text, Any]]]:
-    """Answer the last attribute for the subject a bare follow-up names; None if not one."""
+    """Answer the last attribute for the subject a bare follow-up names, or for the other service
+    of the subject ("kalau perpanjang?"); None if the message is neither."""
     from actions.lanjut import answer_intent
 
+    events = service_switch(dispatcher, tracker, kb, text)
+    if events is not None:
+        return events
     target = switch_target(tracker, text)
     if target is None:
         return None

@@ -150,15 +150,22 @@ class ActionLaporMulai(Action):
 
 
 def offence_follow_up(dispatcher: CollectingDispatcher, tracker: Tracker) -> Optional[List[Dict[Text, Any]]]:
-    """A short follow-up about another offence, read by the NLU as a wish to report."""
-    if tracker.get_slot("topik") != "pasal" or (tracker.active_loop or {}).get("name") == FORM:
+    """A short follow-up about another offence, or a question for the penalty of an offence
+    ("ngrusak motor orang kena apa"), read by the NLU as a wish to report."""
+    if (tracker.active_loop or {}).get("name") == FORM:
         return None
     kb = load_kb_or_none()
     if kb is None:
         return None
+    from actions.fokus import penalty_question
     from actions.lanjut import offence_follow_up_instead
 
-    return offence_follow_up_instead(dispatcher, tracker, kb, latest_text(tracker))
+    text = latest_text(tracker)
+    if tracker.get_slot("topik") == "pasal":
+        events = offence_follow_up_instead(dispatcher, tracker, kb, text)
+        if events is not None:
+            return events
+    return penalty_question(dispatcher, kb, text)
 
 
 def jenis_buttons() -> List[Dict[Text, Text]]:

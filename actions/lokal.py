@@ -8,9 +8,10 @@ answer says it is not available yet ("belum tersedia") and points to 110 or the 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any, Dict, List, Optional, Text
 
-from actions.answers import fact_lead, subject_events
+from actions.answers import fact_lead, focus_lead, subject_events
 from actions.common import KnowledgeAction, entry_text, latest_intent, latest_text
 
 BULAN = ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
@@ -121,6 +122,10 @@ def operasi_text(kb) -> Text:
 
 
 # intent -> (general knowledge entry, function giving the local part)
+# The message asks for the operator-set part (schedule, hours, place): that part leads.
+LOCAL_ASK_RE = re.compile(r"jadwal\w*|\bjam\b|\bbuka\b|\bbikak\b|\btutup\b|kapan|hari\s+ini|minggu\s+ini|"
+                          r"besok|lokasi\w*|di\s*mana|\bdmn\b|ngendi|\bendi\b|pundi|alamat\w*", re.IGNORECASE)
+
 LOCAL_TOPICS = {
     "sim_keliling": ("sim.keliling", sim_keliling_text),
     "layanan_operasi": ("layanan.operasi", operasi_text),
@@ -138,6 +143,10 @@ def answer_local(dispatcher, kb, intent: Text, text: Text = "",
     lead = fact_lead(kb, intent, text)
     if lead:  # a specific fact asked for ("Operasi Lilin 2025 berapa personel?") leads
         parts.insert(0, lead[1])
+    elif not LOCAL_ASK_RE.search(text or ""):  # "SIM keliling bisa SIM baru?": that sentence leads
+        _, sentence = focus_lead(kb, intent, entry_id, text)
+        if sentence:
+            parts.insert(0, sentence)
     dispatcher.utter_message(text="\n\n".join(p for p in parts if p))
     return subject_events(intent)
 

@@ -38,6 +38,8 @@ EXTRA: Dict[str, str] = {
     "dibyr": "dibayar", "dibyar": "dibayar",
     "psikotes": "psikotes", "psiko": "psikologi", "dokter": "dokter", "sehat": "sehat",
     "poine": "poin", "poinnya": "poin", "pointnya": "poin", "point": "poin",
+    "yuswa": "usia", "yuswanipun": "usia", "umure": "umur", "ngancem": "mengancam",
+    "ngancam": "mengancam",
 }
 
 _lock = threading.Lock()

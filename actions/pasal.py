@@ -13,6 +13,7 @@ from typing import Any, Dict, List, Optional, Text
 
 from actions import pasal_lead
 from actions.common import KnowledgeAction, entity, latest_text
+from actions.fokus import record_focus
 from actions.normal import variants
 
 # "pasal 362", "psl 27A", "pasal 310 ayat 2", "pasal 44(1)"
@@ -167,7 +168,12 @@ class ActionJawabPasal(KnowledgeAction):
                     "\"pencurian\" atau \"penipuan online\", atau nomor pasalnya (misalnya \"pasal 362\").",
                     buttons=lanjut.topic_buttons(["pasal_cari", "pasal_kuhp_baru", "layanan_tilang"]))
                 return []
-            if not results:
+            if not results:  # "pidana kurungan masih ada?": a sentence of a general law entry
+                from actions.fokus import unclear_answer
+
+                events = unclear_answer(dispatcher, tracker, kb, text, topik="pasal")
+                if events is not None:
+                    return events
                 text = (
                     "Mohon maaf, saya belum menemukan pasal yang cocok di data kami. Sebutkan nomor "
                     "pasalnya (misalnya \"pasal 362\") atau jelaskan perbuatannya dengan kata lain. "
@@ -185,6 +191,9 @@ class ActionJawabPasal(KnowledgeAction):
                 first, best = cond
             else:
                 first = pasal_lead.lead(kb, best, text)
+                asked = record_focus(kb, best, text)  # "siapa yang bisa mengadu perzinaan?"
+                if asked:
+                    first = f"{asked} {first or ''}".strip()
             kuhp = lanjut.default_kuhp(best)
             parts = [first, without_disclaimer(kf.format_pasal(best), kf.DISCLAIMER)]
             related = [short_ref(r) for r, _ in results if r["id"] != best["id"]][:MAX_RELATED]

@@ -1,8 +1,9 @@
 """Goodbye only on a clear goodbye.
 
 - `action_sapaan_akhir` (intent sapaan_pamit): a clear goodbye ("dadah", "pamit dulu", "wis ya,
-  pareng rumiyin", "sampai jumpa") gets the goodbye message, and so does anything the NLU took
-  for a goodbye outside a conversation. A message that continues the subject being discussed
+  pareng rumiyin", "sampai jumpa") gets the goodbye message, and so does anything else the NLU
+  took for a goodbye outside a conversation, unless it asks something ("trus yang itu gimana ya":
+  which topic is meant, with buttons). A message that continues the subject being discussed
   (a follow-up marker "kalau ...", a condition of the offence, a question mark) is answered as
   that follow-up ("kalau korbannya mati?") instead of ending the conversation.
 """
@@ -23,6 +24,11 @@ GOODBYE_RE = re.compile(
     re.IGNORECASE)
 
 
+# A question word: a message with one is asking something, whatever the NLU took it for.
+QUESTION_RE = re.compile(r"\b(gimana|gmn|bagaimana|piye|kepiye|pripun|berapa|brp|piro|pinten|apa|opo|menapa|"
+                         r"kapan|kpn|di\s*mana|dmn|ngendi|pundi|kenapa|mengapa|knp)\b", re.IGNORECASE)
+
+
 def clear_goodbye(text: Text) -> bool:
     return bool(GOODBYE_RE.search(text or ""))
 
@@ -38,6 +44,9 @@ class ActionSapaanAkhir(KnowledgeAction):
         text = latest_text(tracker)
         key = kfacts.detect_condition(kfacts.load_conditions(), text)
         continues = bool(lanjut.FOLLOW_UP_RE.search(text) or key or "?" in text)
+        asks = continues or QUESTION_RE.search(text)
+        if not clear_goodbye(text) and not tracker.get_slot("subjek") and asks:
+            return lanjut.ask_topic(dispatcher, None)  # "trus yang itu gimana ya": a question, not a goodbye
         if clear_goodbye(text) or not tracker.get_slot("subjek") or not continues:
             dispatcher.utter_message(response="utter_sapaan_pamit")
             return []

@@ -8,6 +8,7 @@ from typing import Any, Dict, List, Text
 
 from actions.answers import answer_topic
 from actions.common import KnowledgeAction, latest_intent, latest_text
+from actions.intents import table
 
 
 class ActionJawabTopik(KnowledgeAction):
@@ -25,6 +26,12 @@ class ActionJawabTopik(KnowledgeAction):
                 events = number_without_subject(dispatcher, tracker, kb, text)
             if events is not None:
                 return events
+            from actions.lanjut import named_offence
+
+            if named_offence(kb, text) is not None:  # "batas nilai pencurian ringan di KUHP baru"
+                from actions.pasal import ActionJawabPasal
+
+                return ActionJawabPasal().answer(dispatcher, tracker, domain, kb)
         if intent == "layanan_tilang":  # "denda gak pakai helm berapa": the UU LLAJ article
             from actions.lanjut import named_offence, say_pasal
             from actions.pasal_lead import lead
@@ -32,6 +39,12 @@ class ActionJawabTopik(KnowledgeAction):
             record = named_offence(kb, text)
             if record is not None and any(k["uu"] == "UU LLAJ" for k in record.get("kode") or []):
                 return say_pasal(dispatcher, record, lead(kb, record, text), None)
+        if table().row(intent).get("topik") == "sim":  # "denda nyetir tanpa SIM berapa?"
+            from actions.fokus import penalty_instead
+
+            events = penalty_instead(dispatcher, kb, intent, text)
+            if events is not None:
+                return events
         events = sim_class_instead(dispatcher, tracker, kb, text)  # "trus yg buat luar negeri?"
         if events is not None:
             return events

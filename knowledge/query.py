@@ -52,6 +52,7 @@ ning ing teng wonten dados dadi nggih njih lur gan sis bro sih aja doang gak ga 
 
 # Javanese and slang words for offences -> the words the records' keywords use.
 _SEARCH_NORMS = {
+    "ngancem": "mengancam", "ngancam": "mengancam", "wa": "whatsapp", "whatsap": "whatsapp",
     "nyolong": "mencuri", "colong": "curi", "colongan": "curian", "dicolong": "dicuri",
     "nyolongi": "mencuri", "maling": "maling", "tuku": "beli", "nuku": "beli", "tumbas": "beli",
     "adol": "jual", "ngedol": "jual", "sade": "jual", "nganggo": "pakai", "ngangge": "pakai",

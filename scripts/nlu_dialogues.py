@@ -36,13 +36,10 @@ FACTS = ROOT / "tests" / "nlu" / "facts.yml"
 
 # Issue 9's targets; `make eval` reports against them.
 THRESHOLDS = {"dialogue_pass_rate": 0.90, "fact_pass_rate": 0.90}
-# What `make test` holds until the targets are met: no regression below the level measured on
-# 2026-11-30 (model 32d0bbc8ae29 = main after issues 13, 15 and the second issue 9 round:
-# dialogues 0.678 (61/90), facts 0.680 (85/125)), minus about one dialogue/fact. The facts were
-# 0.720 before the 110/112 line was put first in answers about violent offences (audit
-# corrections: safety before the article); that costs 5 pasal facts their place in the first 200
-# characters. Raise these with every improvement; the targets above stay the goal.
-GATES = {"dialogue_pass_rate": 0.88, "fact_pass_rate": 0.71}
+# What `make test` holds: the targets themselves since the third round of issue 9 (knowledge/focus.py,
+# actions/fokus.py): model cf98f71461ac measured dialogues 0.956 (86/90), facts 0.928 (116/125).
+# Earlier levels: 0.678/0.680 (first rounds), 0.900/0.728 (second round).
+GATES = dict(THRESHOLDS)
 LEAD_CHARS = 200      # the lead of a reply: its first 200 characters ...
 LEAD_EXTEND = 40      # ... extended to the end of a word/number cut at the boundary (at most 40)
 GOODBYE_MARKERS = ("sampai jumpa", "selamat tinggal")

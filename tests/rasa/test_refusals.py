@@ -115,6 +115,7 @@ def _guarded(text, intent="sim_biaya", confidence=0.4):
     ("harta kekayaan kapolsek berapa", "blokir_gaji"),
     ("omahe pak kapolsek neng endi", "blokir_pribadi"),
     ("bagi kontak wa kapolres batang dong", "blokir_pribadi"),
+    ("umure pak kapolsek saiki piro", "blokir_pribadi"),
 ])
 def test_guard_switches_unsure_requests(text, intent):
     msg = _guarded(text)
@@ -131,6 +132,7 @@ def test_guard_switches_unsure_requests(text, intent):
     "kantor polres batang letaknya di jalan apa",
     "kalau darurat telepon polisi ke nomor berapa",
     "anak saya hilang belum pulang",
+    "umur min bikin sim c berapa ya",  # "min" is "minimal" here, not the admin
 ])
 def test_guard_leaves_hard_negatives(text):
     msg = _guarded(text)
