@@ -128,7 +128,8 @@ def compose(kb, intent: Text, text: Text, kelas: Optional[Text] = None,
     row = table().row(intent)
     if lead is None and row.get("topik") == "sim":
         kelas = kelas or kb.resolve_sim_class(text)
-        atribut = "biaya" if kelas and BIAYA_RE.search(text or "") else row.get("atribut")
+        atribut = asked_attribute(text) if kelas else None  # the message's own word wins
+        atribut = atribut or row.get("atribut")
         sentence = class_fact(kb, atribut, kelas, row.get("layanan")) if kelas else None
         lead = (None, sentence) if sentence else None
     if lead is None:
@@ -186,12 +187,28 @@ def answer_topic(dispatcher, kb, intent: Text, text: Text, atribut: Optional[Tex
         dispatcher.utter_message(text=body, buttons=MENU_BUTTONS)
     else:
         dispatcher.utter_message(text=body)
+    is_sim = table().row(intent).get("topik") == "sim"
+    kelas = (kelas or kb.resolve_sim_class(text)) if is_sim else None
+    if kelas and atribut is None:
+        atribut = asked_attribute(text)  # "yuswa pinten SIM CI": the next class is asked its age too
     events = subject_events(intent, atribut)
-    if table().row(intent).get("topik") == "sim":
-        kelas = kelas or kb.resolve_sim_class(text)
-        if kelas:
-            events.append(SlotSet("jenis_sim", kelas))
+    if kelas:
+        events.append(SlotSet("jenis_sim", kelas))
     return events
+
+
+AGE_RE = re.compile(r"\b(umur\w*|usia\w*|yuswa\w*|umure)\b", re.IGNORECASE)
+
+
+def asked_attribute(text: Text) -> Optional[Text]:
+    """"biaya" or "usia" when the message names that attribute itself ("yuswa pinten SIM CI",
+    taken for a question about SIM classes), else None."""
+    for variant in variants(text):
+        if BIAYA_RE.search(variant):
+            return "biaya"
+        if AGE_RE.search(variant):
+            return "usia"
+    return None
 
 
 def class_fact(kb, atribut: Optional[Text], kelas: Text, layanan: Optional[Text] = None) -> Optional[Text]:

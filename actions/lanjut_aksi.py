@@ -100,6 +100,10 @@ def answer_follow_up(dispatcher, tracker, kb, intent: Text, text: Text) -> List[
 
     if intent == "lanjut_subjek" and sim.class_in_message(kb, tracker):
         intent = "sim_pilih_jenis"  # "kalau SIM A?": a class, not a service
+    if intent == "sim_pilih_jenis" and record is not None and not sim.class_in_message(kb, tracker):
+        key = kfacts.detect_condition(kfacts.load_conditions(), text)
+        if key is not None:  # "menawi ngantos pejah?" names no SIM class: a condition of the offence
+            return condition_follow_up(dispatcher, kb, record, key)
     if intent == "sim_pilih_jenis":
         atribut = tracker.get_slot("atribut")
         if subjek != "sim" and not table().follow_up("sim", atribut or ""):

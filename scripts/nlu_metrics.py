@@ -29,16 +29,12 @@ FALLBACK_CEILING = 0.04
 # decontaminated hold-out on the model of 2026-11-30 (see tests/nlu/README.md, "Thresholds").
 THRESHOLDS = {"topic_accuracy": 0.92, "intent_accuracy": INTENT_BAR, "fallback_rate": FALLBACK_CEILING,
               "refusal_recall": 0.97, "false_refusal_rate": 0.02}
-# What `make test` holds: the targets above, except refusal recall, which the decontaminated
-# hold-out measured at 0.967 (203/210) both before and after the follow-up work; the gate sits one
-# message below that, and issue 9's target of 0.97 stays reported by `make eval`.
-#
-# Fallback: adding the handoff intent (issue 15) moved the fallback rate from 0.037 to 0.043 on both
-# models trained with it (handoff alone 0.0428; with the issue 9 data 0.0443 = 29/654, model
-# 32d0bbc8ae29), 4 to 5 messages more; unsure messages now first go through action_lanjut_cek,
-# which answers the ones that are clearly follow-ups or facts. The gate sits one message above that;
-# the 0.04 target stays reported by `make eval`, and the next NLU change must bring it back under.
-GATES = {**THRESHOLDS, "refusal_recall": 0.96, "fallback_rate": 0.046}
+# What `make test` holds: the targets themselves. Until session 3 of 2026-11-30 refusal recall was
+# held at 0.96 (measured 0.967 = 203/210) and the fallback rate at 0.046 (measured 0.044, the openly
+# lowered ceiling of issue 15). The FallbackClassifier threshold was then chosen on the validation
+# split (0.5 -> 0.45; docs/training-time.md, Round 3): the same DIET weights measure refusal recall
+# 0.9714 (204/210) and fallback 0.0291 on the hold-out, so both gates are back at the targets.
+GATES = dict(THRESHOLDS)
 MIN_REFUSAL_MESSAGES = 200
 
 
