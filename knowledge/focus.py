@@ -200,10 +200,11 @@ class Index:
         """The best unit over `entry_ids` for `text`, or None when nothing rare enough matches
         or two units tie (the question does not single out one sentence)."""
         scored: List[Tuple[float, float, Unit]] = []
+        question = words(text)
+        for other in ignore:  # the title of the entry the question was first taken for
+            question = question - self.titles.get(other, frozenset())
         for entry_id in entry_ids:
-            asked = words(text)
-            for other in ignore:  # the title of the entry the question was first taken for
-                asked = asked - self.titles.get(other, frozenset())
+            asked = question
             if drop_title:
                 asked = asked - self.titles.get(entry_id, frozenset())
             asked_weight = sum(self.weight(w) for w in asked) or 1.0
