@@ -102,8 +102,8 @@ def unclear_answer(dispatcher, tracker, kb, text: Text,
         topik = hit.entry_id.split(".", 1)[0]
         if named and topik in TOPIC_WORDS and topik not in named:
             continue  # "SKCK" named, a sentence about SIM found: not the fact asked for
-        record = next((r for r in kb.pasal_records() if r["id"] == hit.entry_id), None)
-        if record is not None:
+        record = kb.entry(hit.entry_id)
+        if record is not None and record.get("jenis") == "pasal":  # an offence record: its article
             return say_pasal(dispatcher, record, lead(kb, record, variant), None)
         intent = table().intent_for_entry(hit.entry_id)
         if intent is None:
