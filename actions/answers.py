@@ -197,7 +197,8 @@ def answer_topic(dispatcher, kb, intent: Text, text: Text, atribut: Optional[Tex
     return events
 
 
-AGE_RE = re.compile(r"\b(umur\w*|usia\w*|yuswa\w*|umure)\b", re.IGNORECASE)
+# The message names the age itself (also lanjut_aksi.class_attribute).
+AGE_RE = re.compile(r"\b(umur\w*|usia\w*|yuswa\w*)\b", re.IGNORECASE)
 
 
 def asked_attribute(text: Text) -> Optional[Text]:

@@ -324,11 +324,10 @@ def specific_question(dispatcher, tracker, domain, kb, text: Text) -> Optional[L
 
 def class_attribute(kb, row: Dict[Text, Any], text: Text) -> bool:
     """A SIM class named with the fee or the age asked for ("yuswa pinten SIM A Umum")."""
-    from actions.answers import BIAYA_RE
+    from actions.answers import AGE_RE, BIAYA_RE
     from actions.normal import variants
 
     if row.get("topik") != "sim" or not kb.resolve_sim_class(text):
         return False
-    age = dict(ATTRIBUTE_WORDS)["lanjut_usia"]
-    return any(BIAYA_RE.search(v) or (row.get("atribut") == "usia" and re.search(age, v, re.I))
+    return any(BIAYA_RE.search(v) or (row.get("atribut") == "usia" and AGE_RE.search(v))
                for v in variants(text))
