@@ -7,13 +7,9 @@ from __future__ import annotations
 
 import pytest
 
+from devtools.replies import REFUSAL_MARKERS, lead
+
 pytestmark = pytest.mark.timeout(300)
-
-REFUSAL_MARKERS = ("tidak dapat memberikan", "di luar layanan", "tidak dapat membantu")
-
-
-def lead(reply: str) -> str:
-    return reply.strip().split("\n", 1)[0]
 
 
 @pytest.mark.parametrize("question, expected", [

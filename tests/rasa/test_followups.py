@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import pytest
 
+from devtools.replies import REFUSAL_MARKERS
+
 pytestmark = pytest.mark.timeout(300)
 
 PAMIT = "Sampai jumpa, tetap jaga keamanan"
-REFUSAL_MARKERS = ("tidak dapat memberikan", "di luar layanan", "tidak dapat membantu")
 
 
 def first_line(text: str) -> str:

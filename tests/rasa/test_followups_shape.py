@@ -8,15 +8,10 @@ from __future__ import annotations
 import pytest
 
 from actions.urgensi import SEGERA
+from devtools.replies import REFUSAL_MARKERS, lead
 from knowledge.format import BANTUAN_DARURAT
 
 pytestmark = pytest.mark.timeout(300)
-
-REFUSAL_MARKERS = ("tidak dapat memberikan", "di luar layanan", "tidak dapat membantu")
-
-
-def lead(reply: str) -> str:
-    return reply.strip().split("\n", 1)[0]
 
 
 def test_another_traffic_offence_is_not_refused(conv):
