@@ -10,7 +10,7 @@ import pytest
 
 from knowledge import format as kf
 from knowledge import load_kb
-from matrix_bridge.formatting import markdown_html, notice
+from matrix_bridge.formatting import markdown_html, notice, rasa_to_text
 
 ASYNC = pytest.mark.asyncio(loop_scope="function")
 HTML = "org.matrix.custom.html"
@@ -102,3 +102,11 @@ async def test_rasa_answer_is_bold_and_listed_in_element(rasa_url, bridge_factor
     assert "*Penipuan*" in c["body"], c["body"]
     assert c["format"] == HTML and "<strong>Penipuan</strong>" in c["formatted_body"]
     assert "<li>" in c["formatted_body"] and "*Penipuan*" not in c["formatted_body"]
+
+
+def test_buttons_degrade_to_numbered_text():
+    text, payloads = rasa_to_text([{"text": "Maksud Anda yang mana?", "buttons": [
+        {"title": "Biaya SIM", "payload": "/sim_biaya"},
+        {"title": "Syarat SKCK", "payload": "/skck_syarat"}]}])
+    assert text.endswith("Balas dengan angka:\n1. Biaya SIM\n2. Syarat SKCK")
+    assert payloads == ["/sim_biaya", "/skck_syarat"]

@@ -24,14 +24,6 @@ def rasa_reply(rasa_url: str, sender: str, text: str) -> list[dict]:
         return json.loads(r.read())
 
 
-def test_buttons_degrade_to_numbered_text():
-    text, payloads = rasa_to_text([{"text": "Maksud Anda yang mana?", "buttons": [
-        {"title": "Biaya SIM", "payload": "/sim_biaya"},
-        {"title": "Syarat SKCK", "payload": "/skck_syarat"}]}])
-    assert text.endswith("Balas dengan angka:\n1. Biaya SIM\n2. Syarat SKCK")
-    assert payloads == ["/sim_biaya", "/skck_syarat"]
-
-
 async def test_dm_question_and_room_mention(rasa_url, bridge_factory, user_factory, provisioned):
     svc = await bridge_factory(rasa_url=rasa_url)
     bot_id = svc.cfg.bot_user_id
