@@ -28,6 +28,9 @@ STORE_KEY = (web.AppKey("reports.store", ReportStore) if hasattr(web, "AppKey")
              else "reports.store")
 NOTIFIER_KEY = (web.AppKey("reports.web_notifier", WebNotifier) if hasattr(web, "AppKey")
                 else "reports.web_notifier")
+# set on a request made with the chat token (chat_scope): its lists are status views
+CHAT_SCOPE = (web.RequestKey("reports.chat_scope", bool) if hasattr(web, "RequestKey")
+              else "reports.chat_scope")
 
 
 def _json(status: int, body: Dict[str, Any]) -> web.Response:
@@ -108,7 +111,7 @@ def make_app(store: ReportStore, token: str, on_created: Callback = None, on_sta
                        and request.query.get("pelapor") and request.query.get("kanal")))
         if not allowed:
             return _err(403, "forbidden", "Akses ditolak untuk token ini.")
-        request["chat_scope"] = True
+        request[CHAT_SCOPE] = True
         return await handler(request)
 
     async def read_json(request: web.Request) -> Any:
@@ -159,7 +162,7 @@ def make_app(store: ReportStore, token: str, on_created: Callback = None, on_sta
             return _err(400, "invalid", "Kanal tidak dikenal.", field="kanal")
         reports = await loop_run(store.list, status=status, jenis=jenis, kanal=kanal,
                                  pelapor=q.get("pelapor") or None, limit=limit, offset=offset)
-        if request.get("chat_scope"):  # the chat sees a reporter's statuses, not the reports
+        if request.get(CHAT_SCOPE, False):  # the chat sees a reporter's statuses, not the reports
             reports = [access.status_view(r, reporter=True) for r in reports]
         return _json(200, {"reports": reports})
 
