@@ -52,6 +52,8 @@ from rasa.core.lock import TicketLock
 from rasa.core.lock_store import DEFAULT_REDIS_LOCK_STORE_KEY_PREFIX, LockError, RedisLockStore
 from rasa.utils.endpoints import EndpointConfig
 
+from rasa_stores.redis_retry import retry_redis
+
 logger = logging.getLogger(__name__)
 
 DEFAULT_LIFETIME_S = 20.0  # > the longest event-loop stall measured (docs/scaling.md)
@@ -155,21 +157,16 @@ class AtomicRedisLockStore(RedisLockStore):
     async def _step(self, op: str, conversation_id: Text, ticket: int = -1,
                     lifetime: Optional[float] = None) -> tuple[bool, int, int]:
         """`_run`, retried with backoff while Redis is unreachable (restarting), up to
-        retry_seconds; then LockError, as Rasa raises when it cannot take a lock."""
+        retry_seconds (redis_retry.retry_redis, as the tracker store); then LockError, as Rasa
+        raises when it cannot take a lock."""
         import redis
-        deadline = time.monotonic() + self.retry_seconds
-        delay = 0.1
-        while True:
-            try:
-                return self._run(op, conversation_id, ticket, lifetime)
-            except (redis.ConnectionError, redis.TimeoutError) as exc:
-                if time.monotonic() + delay > deadline:
-                    raise LockError(f"Redis unavailable for the lock of conversation "
-                                    f"'{conversation_id}': {exc}") from exc
-                logger.warning(f"Redis unavailable during lock {op} for conversation "
-                               f"'{conversation_id}' ({exc}); retrying in {delay:.1f} s.")
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 2.0)
+        try:
+            return await retry_redis(f"lock {op} for conversation '{conversation_id}'",
+                                     lambda: self._run(op, conversation_id, ticket, lifetime),
+                                     self.retry_seconds, log=logger)
+        except (redis.ConnectionError, redis.TimeoutError) as exc:
+            raise LockError(f"Redis unavailable for the lock of conversation "
+                            f"'{conversation_id}': {exc}") from exc
 
     # ------------------------------------------------------------------ Rasa's LockStore interface
     def issue_ticket(self, conversation_id: Text, lock_lifetime: Optional[float] = None) -> int:

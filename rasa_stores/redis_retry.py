@@ -12,11 +12,32 @@ sent only after the turn is stored. It is mixed into privacy.tracker_store.Maske
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 import time
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 logger = logging.getLogger(__name__)
+
+
+async def retry_redis(what: str, call: Callable[[], Any], retry_seconds: float,
+                      log: logging.Logger = logger) -> Any:
+    """call() (awaited when it returns an awaitable), retried on Redis connection errors with a
+    backoff of 0.1 s doubling up to 2 s, for up to retry_seconds; then the last error is raised.
+    Shared by the tracker store (below) and the lock store (rasa_stores/lock_store.py)."""
+    import redis
+    deadline = time.monotonic() + retry_seconds
+    delay = 0.1
+    while True:
+        try:
+            result = call()
+            return await result if inspect.isawaitable(result) else result
+        except (redis.ConnectionError, redis.TimeoutError) as exc:  # BusyLoadingError included
+            if time.monotonic() + delay > deadline:
+                raise
+            log.warning("Redis unavailable during %s (%s); retrying in %.1f s", what, exc, delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 2.0)
 
 
 class RetryOnRedisRestart:
@@ -27,18 +48,7 @@ class RetryOnRedisRestart:
         self.retry_seconds = float(retry_seconds)
 
     async def _retrying(self, what: str, fn, *args: Any) -> Any:
-        import redis
-        deadline = time.monotonic() + self.retry_seconds
-        delay = 0.1
-        while True:
-            try:
-                return await fn(*args)
-            except (redis.ConnectionError, redis.TimeoutError) as exc:  # BusyLoadingError included
-                if time.monotonic() + delay > deadline:
-                    raise
-                logger.warning("Redis unavailable during %s (%s); retrying in %.1f s", what, exc, delay)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 2.0)
+        return await retry_redis(what, lambda: fn(*args), self.retry_seconds)
 
     async def save(self, tracker, timeout: Optional[float] = None) -> None:
         await self._retrying("save", super().save, tracker, timeout)
