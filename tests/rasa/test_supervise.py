@@ -28,6 +28,7 @@ import pytest
 
 from channels.texts import FAULT, FAULT_RETRY
 from devtools.net import free_port, http_ok
+from devtools.trackers import turns as tracker_turns
 from devtools.waiting import wait_until
 from scripts import servers
 from scripts.supervise import Outside, Supervisor
@@ -191,16 +192,6 @@ def test_a_detached_service_is_restarted_from_its_pid_file(tmp_path):
             pass
 
 
-def _turns(trk: dict) -> list[tuple[str, list[str]]]:
-    turns: list[tuple[str, list[str]]] = []
-    for e in trk["events"]:
-        if e["event"] == "user":
-            turns.append((e.get("text") or "", []))
-        elif turns and e["event"] == "bot":
-            turns[-1][1].append(e.get("text") or "")
-    return turns
-
-
 def test_redis_restart_during_a_stream_loses_no_acknowledged_turn(stack):
     rasa_url, redis = stack["rasa"], stack["redis"]
     senders = [f"redis-rs-{uuid.uuid4().hex[:8]}" for _ in range(3)]
@@ -250,7 +241,7 @@ def test_redis_restart_during_a_stream_loses_no_acknowledged_turn(stack):
           f"to its in-memory tracker store {fallbacks} time(s)")
     assert fallbacks == 0, "Rasa acknowledged turns it kept only in memory (Redis save failed)"
     for s in senders:
-        turns = _turns(tracker(rasa_url, s))
+        turns = [(user, bots) for user, _actions, bots in tracker_turns(tracker(rasa_url, s))]
         # every acknowledged turn, in order, with the very texts it answered; a turn answered
         # "recorded, try again later" (texts.FAULT: no answer within CHANNEL_REPLY_DEADLINE_S, e.g.
         # while waiting for a lock ticket lost in the restart) only has to be recorded, as in
