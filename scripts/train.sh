@@ -24,8 +24,7 @@ echo "==> training $model (data, domain or config changed; a few minutes on 2 co
 start=$(date +%s)
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}" SQLALCHEMY_SILENCE_UBER_WARNING=1 TF_CPP_MIN_LOG_LEVEL=2 \
        PYTHONWARNINGS="ignore::DeprecationWarning"   # library deprecation noise, not ours
-mkdir -p var/logs
-set -o pipefail
+mkdir -p var/logs   # rasa's exit status survives the tee: set -o pipefail at the top
 .venv/rasa/bin/rasa train --config rasa_project/config.yml --domain rasa_project/domain \
   --data data --out models --fixed-model-name "$name" --num-threads 2 2>&1 | tee var/logs/train.log
 secs=$(( $(date +%s) - start ))
