@@ -33,7 +33,7 @@ from typing import Any, Awaitable, Callable, Optional
 import aiohttp
 import jsonschema
 from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
-from rasa.core.channels.channel import UserMessage
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.shared.core.events import BotUttered
 from rasa.shared.exceptions import RasaException
 
@@ -243,3 +243,21 @@ async def run_guarded(on_new_message: Callable[[UserMessage], Awaitable[Any]], m
     await message.output_channel.send_response(message.sender_id, {"text": reply})
     if finished and not unsaved:
         await _record_reply(agent, message.sender_id, reply)
+    elif not finished and isinstance(message.output_channel, CollectingOutputChannel):
+        # REST (the Matrix bridge too): the late answer goes to a response already sent, so the
+        # citizen never reads it. socket.io still delivers it, after the fault reply.
+        late = asyncio.ensure_future(_record_when_handled(task, agent, message.sender_id, reply))
+        _LATE.add(late)
+        late.add_done_callback(_LATE.discard)
+
+
+_LATE: set = set()  # recordings waiting for late handlings (a reference, so they are not collected)
+
+
+async def _record_when_handled(task: asyncio.Future, agent: Any, sender_id: str, text: str) -> None:
+    """The citizen read the fault reply, not the late handling's answer (REST): once that handling has
+    saved its turn, the fault reply is recorded after it, so the history (the web chat's, an
+    operator's) ends with what the citizen was told."""
+    await asyncio.wait({task})
+    if not task.cancelled() and task.exception() is None:
+        await _record_reply(agent, sender_id, text)

@@ -187,3 +187,55 @@ def test_restarted_action_server_answers_the_next_message(own):
     status, body, took = ask(own, sender)
     print(f"\nfirst message after the restart: HTTP {status} in {took:.2f} s")
     assert status == 200 and ANSWER in body and texts.FAULT not in body
+
+
+@pytest.fixture(scope="module")
+def late():
+    """Actions and Rasa whose reply deadline (1 s) passes long before a paused action server counts
+    as hung (30 s): the REST reply is the fault reply while the message is still being handled."""
+    s = OwnStack()
+    env = {"CHANNEL_REPLY_DEADLINE_S": "1", "ACTION_TIMEOUT_S": "30"}
+    try:
+        s.start_actions()
+        endpoints = servers.write_endpoints(s.dir / "endpoints.yml", f"http://127.0.0.1:{s.port}",
+                                            tracker_db=s.dir / "tracker.db")
+        s.rasa_url = servers.start_rasa(s.rasa_stack, servers.free_port(), endpoints,
+                                        servers.current_model(), name="rasa-late", extra_env=env)
+        yield s
+    finally:
+        s.stop()
+
+
+def bot_events(own: OwnStack, sender: str) -> list[dict]:
+    r = requests.get(servers.with_token(f"{own.rasa_url}/conversations/{sender}/tracker"), timeout=30)
+    return [e for e in r.json()["events"] if e["event"] in ("user", "bot")]
+
+
+def test_late_rest_answer_leaves_the_fault_reply_last_in_the_history(late):
+    """The citizen (REST, as the Matrix bridge) read the fault reply; the late handling's answer
+    went to a response already sent. Once that handling has saved its turn, the history ends with
+    the fault reply, so an operator or the web chat's history shows what the citizen was told."""
+    sender = f"late-{uuid.uuid4().hex}"
+    status, body, _ = ask(late, sender)
+    assert status == 200 and ANSWER in body
+    os.killpg(late.actions_pid(), signal.SIGSTOP)
+    try:
+        status, body, took = ask(late, sender)
+        print(f"\npaused action server, deadline 1 s: HTTP {status} in {took:.2f} s")
+        assert status == 200 and body.strip() == texts.FAULT and took < LIMIT_S
+        time.sleep(1.0)
+    finally:
+        os.killpg(late.actions_pid(), signal.SIGCONT)
+
+    def fault_recorded() -> bool:
+        events = bot_events(late, sender)
+        return bool(events) and events[-1]["event"] == "bot" and events[-1]["text"] == texts.FAULT
+
+    wait_until(fault_recorded, 30, "the fault reply recorded after the late answer", interval=0.5)
+    events = bot_events(late, sender)
+    second = max(i for i, e in enumerate(events) if e["event"] == "user")
+    after = [e for e in events[second + 1:]]
+    assert events[second]["text"] == QUESTION  # the message was kept
+    assert any(ANSWER in (e.get("text") or "") for e in after[:-1])  # the late answer was saved
+    assert after[-1]["metadata"].get("channels") == "fault"
+    assert [e["text"] for e in after].count(texts.FAULT) == 1
