@@ -240,24 +240,19 @@ async def run_guarded(on_new_message: Callable[[UserMessage], Awaitable[Any]], m
     # ask for it again. An action-server fault is handled by Rasa, which saved the message.
     unsaved = finished and (task.cancelled() or task.exception() is not None)
     reply = texts.FAULT_RETRY if unsaved else texts.FAULT
+    if not finished and isinstance(message.output_channel, CollectingOutputChannel):
+        # REST (the Matrix bridge too): the late answer goes to a response already sent, so the
+        # citizen never reads it; the history must end with the fault reply they did read. Its
+        # recording takes a conversation-lock ticket now, before the reply goes out: it is served
+        # right after the late handling (whose ticket is older) and before the citizen's next
+        # message. socket.io still delivers the late answer, after the fault reply: nothing added.
+        late = asyncio.ensure_future(_record_reply(agent, message.sender_id, reply))
+        _LATE.add(late)
+        late.add_done_callback(_LATE.discard)
+        await asyncio.sleep(0)  # let it take its ticket
     await message.output_channel.send_response(message.sender_id, {"text": reply})
     if finished and not unsaved:
         await _record_reply(agent, message.sender_id, reply)
-    elif not finished and isinstance(message.output_channel, CollectingOutputChannel):
-        # REST (the Matrix bridge too): the late answer goes to a response already sent, so the
-        # citizen never reads it. socket.io still delivers it, after the fault reply.
-        late = asyncio.ensure_future(_record_when_handled(task, agent, message.sender_id, reply))
-        _LATE.add(late)
-        late.add_done_callback(_LATE.discard)
 
 
-_LATE: set = set()  # recordings waiting for late handlings (a reference, so they are not collected)
-
-
-async def _record_when_handled(task: asyncio.Future, agent: Any, sender_id: str, text: str) -> None:
-    """The citizen read the fault reply, not the late handling's answer (REST): once that handling has
-    saved its turn, the fault reply is recorded after it, so the history (the web chat's, an
-    operator's) ends with what the citizen was told."""
-    await asyncio.wait({task})
-    if not task.cancelled() and task.exception() is None:
-        await _record_reply(agent, sender_id, text)
+_LATE: set = set()  # recordings queued behind late handlings (a reference, so they are not collected)
