@@ -26,7 +26,9 @@ Ordering and safety across workers come from the Redis lock store (rasa_stores/l
 one turn of a conversation at a time, in ticket order, atomic ticket operations) and the Redis
 tracker store (scripts/servers.py writes both into the endpoints when WORKERS is set). Measured
 memory and throughput: docs/scaling.md.
-With SANIC_WORKERS unset or 1 this is exactly `rasa run`.
+With SANIC_WORKERS unset or 1 this is exactly `rasa run`. scripts/servers.py starts every Rasa
+through it, with the API token in RASA_AUTH_TOKEN (added as `--auth-token` inside the process, so
+it never appears in `ps`).
 """
 from __future__ import annotations
 
@@ -237,6 +239,11 @@ def main() -> None:
         install()
     from rasa.__main__ import main as rasa_main
     sys.argv[0] = "rasa"
+    # The API token comes in the environment (readable by this user only), not on the command
+    # line (readable by every local user); changing sys.argv does not change /proc/<pid>/cmdline.
+    token = os.environ.pop("RASA_AUTH_TOKEN", "")
+    if token:
+        sys.argv.append(f"--auth-token={token}")
     rasa_main()
 
 

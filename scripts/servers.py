@@ -132,12 +132,12 @@ def start_actions(stack: Stack, port: int, extra_env: dict | None = None) -> str
     return url
 
 
-def rasa_command(port: int, endpoints: Path, model: Path, token: str, workers: int = 1) -> list[str]:
-    """`rasa run` (REST + socket.io, --enable-api behind --auth-token) on 127.0.0.1:port; with
-    workers > 1 through scripts/rasa_workers.py, whose workers share one preloaded model."""
-    entry = ([str(VENV / "rasa" / "bin" / "python"), "-m", "scripts.rasa_workers"] if workers > 1
-             else [str(RASA)])
-    return [*entry, "run", "--enable-api", f"--auth-token={token}", "--cors", "*",
+def rasa_command(port: int, endpoints: Path, model: Path) -> list[str]:
+    """`rasa run` (REST + socket.io, --enable-api) on 127.0.0.1:port through scripts/rasa_workers.py
+    (with workers > 1 they share one preloaded model). The API token is not on the command line,
+    which every local user can read (`ps`): launch_rasa passes it in RASA_AUTH_TOKEN."""
+    return [str(VENV / "rasa" / "bin" / "python"), "-m", "scripts.rasa_workers",
+            "run", "--enable-api", "--cors", "*",
             "-i", "127.0.0.1", "-p", str(port), "--model", str(model),
             "--credentials", str(ROOT / "rasa_project" / "credentials.yml"), "--endpoints", str(endpoints)]
 
@@ -150,10 +150,10 @@ def launch_rasa(stack: Stack, port: int, endpoints: Path, model: Path, name: str
         raise FileNotFoundError(f"model {model} not found; run `make train` first")
     url = f"http://127.0.0.1:{port}"
     token = token or rasa_token()
-    env = {**ASSISTANT_ENV, **(extra_env or {})}
+    env = {**ASSISTANT_ENV, **(extra_env or {}), "RASA_AUTH_TOKEN": token}
     if workers > 1:
         env["SANIC_WORKERS"] = str(workers)
-    stack.start(name, rasa_command(port, endpoints, model, token, workers), env,
+    stack.start(name, rasa_command(port, endpoints, model), env,
                 health=with_token(f"{url}/status", token), timeout=400)
     return url
 

@@ -206,3 +206,19 @@ def test_edge_adds_no_fixed_delay(edge_url):
         assert resp.status == 200
     conn.close()
     assert statistics.median(times) < 25, sorted(times)
+
+
+def test_rasa_token_is_on_no_command_line(rasa_url):
+    """Every local user can read any process's command line (`ps`); the token reaches Rasa in its
+    environment (scripts/servers.py, scripts/rasa_workers.py), which only its owner can read."""
+    token = os.environ["RASA_TOKEN"]
+    assert request("GET", f"{rasa_url}/status?token={token}")[0] == 200  # that Rasa runs with it
+    seen = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            args = cmdline.read_bytes()
+        except OSError:
+            continue
+        if token.encode() in args:
+            seen.append(args.replace(b"\0", b" ")[:200])
+    assert not seen, seen
