@@ -80,9 +80,13 @@ def ask(own: OwnStack, sender: str, text: str = QUESTION) -> tuple[int, str, flo
     return r.status_code, body, took
 
 
-def user_texts(own: OwnStack, sender: str) -> list[str]:
+def tracker_events(own: OwnStack, sender: str) -> list[dict]:
     r = requests.get(servers.with_token(f"{own.rasa_url}/conversations/{sender}/tracker"), timeout=30)
-    return [e.get("text") for e in r.json()["events"] if e["event"] == "user"]
+    return r.json()["events"]
+
+
+def user_texts(own: OwnStack, sender: str) -> list[str]:
+    return [e.get("text") for e in tracker_events(own, sender) if e["event"] == "user"]
 
 
 def wait_normal_answer(own: OwnStack, sender: str) -> float:
@@ -208,8 +212,7 @@ def late():
 
 
 def bot_events(own: OwnStack, sender: str) -> list[dict]:
-    r = requests.get(servers.with_token(f"{own.rasa_url}/conversations/{sender}/tracker"), timeout=30)
-    return [e for e in r.json()["events"] if e["event"] in ("user", "bot")]
+    return [e for e in tracker_events(own, sender) if e["event"] in ("user", "bot")]
 
 
 def test_late_rest_answer_is_followed_by_the_fault_reply_in_the_history(late):
