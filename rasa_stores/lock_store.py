@@ -5,7 +5,7 @@
       url: 127.0.0.1        # host, port, db, password, use_ssl, key_prefix ... as for `type: redis`
       port: 6379
       db: 0
-      lock_lifetime: 20     # optional (else TICKET_LOCK_LIFETIME, else 20 s); see below
+      lock_lifetime: 10     # optional (else TICKET_LOCK_LIFETIME, else 10 s); see below
 
 Rasa's `RedisLockStore` (rasa/core/lock_store.py) keeps a conversation's `TicketLock` as one JSON
 value and changes it by GET, change in Python, SET: `issue_ticket`, `update_lock`,
@@ -56,7 +56,9 @@ from rasa_stores.redis_retry import retry_redis
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_LIFETIME_S = 20.0  # > the longest event-loop stall measured (docs/scaling.md)
+# Under the channels' 20 s reply deadline, so that the conversations of a killed worker are free
+# again in time for a real answer; still > 5x the longest event-loop stall measured (docs/scaling.md)
+DEFAULT_LIFETIME_S = 10.0
 DEFAULT_WAIT_S = 0.25      # poll interval of a waiting ticket (Rasa: 1 s)
 REFRESHES_PER_LIFETIME = 4
 

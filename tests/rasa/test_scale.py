@@ -226,7 +226,7 @@ def test_worker_killed_under_load_loses_no_acknowledged_message(pool):
         return got if all(text in texts_in for text, _ in acked[sender]) else None
 
     # A turn acknowledged with the "recorded" fault reply may still wait for the conversation lock
-    # the killed worker held (its ticket, no longer refreshed, expires after the lock lifetime, 20 s).
+    # the killed worker held (its ticket, no longer refreshed, expires after the lock lifetime, 10 s).
     for sender, done in acked.items():
         got = wait_until(lambda sender=sender: landed(sender), 150, f"{sender}'s acknowledged turns")
         order = list(dict.fromkeys(t[0] for t in got if t[0] in {text for text, _ in done}))
