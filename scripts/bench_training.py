@@ -4,12 +4,15 @@ time it (wall and CPU) and per component, then measure the model on the project'
 (tests/nlu/holdout.yml, gates of scripts/nlu_metrics.py) and on the NLU validation split
 (tests/rasa/data/nlu_validation.yml), in-process (no server).
 
-    python -m scripts.bench_training train CONFIG NAME [--nlu-only] [--out DIR]
+    python -m scripts.bench_training train CONFIG NAME [--nlu-only] [--out DIR] [--seed N]
     python -m scripts.bench_training eval MODEL.tar.gz [--json OUT]
     python -m scripts.bench_training components TRAIN.log
 
 Waits while another `rasa train` runs on the machine (one at a time). Writes NAME.log and
-NAME.timing.json next to the model (default /tmp/bench/models)."""
+NAME.timing.json next to the model (default /tmp/bench/models). `--seed N` trains CONFIG with every
+`random_seed` of its pipeline set to N (NAME.config.yml): one seed is one sample, and the shipped
+config's own hold-out numbers move by up to 2 points between seeds (docs/training-time.md, Round 6),
+so judge a change on more than one seed."""
 from __future__ import annotations
 
 import argparse
@@ -46,11 +49,30 @@ def components(log: Path) -> list[list]:
     return out
 
 
-def train(config: Path, name: str, out: Path, nlu_only: bool) -> dict:
+def with_seed(config: Path, seed: int, dest: Path) -> Path:
+    """A copy of `config` at `dest` whose pipeline components train with `random_seed: seed`: those
+    that set a random_seed, or, if none does, every DIETClassifier (Rasa's default is no seed)."""
+    from rasa.shared.utils.io import read_yaml_file, write_yaml
+
+    cfg = read_yaml_file(config)
+    pipeline = cfg.get("pipeline") or []
+    targets = ([c for c in pipeline if "random_seed" in c]
+               or [c for c in pipeline if str(c.get("name", "")).endswith("DIETClassifier")])
+    if not targets:
+        sys.exit(f"{config}: no pipeline component to seed")
+    for component in targets:
+        component["random_seed"] = seed
+    write_yaml(cfg, dest)
+    return dest
+
+
+def train(config: Path, name: str, out: Path, nlu_only: bool, seed: int | None = None) -> dict:
     while subprocess.run(["pgrep", "-f", "bin/rasa train"], capture_output=True).returncode == 0:
         print("    another `rasa train` runs on this machine; waiting", flush=True)
         time.sleep(20)
     out.mkdir(parents=True, exist_ok=True)
+    if seed is not None:
+        config = with_seed(config, seed, out / f"{name}.config.yml")
     what = (["nlu", "--nlu", str(ROOT / "data" / "nlu")] if nlu_only
             else ["--domain", str(ROOT / "rasa_project" / "domain"), "--data", str(ROOT / "data")])
     cmd = [str(RASA), "train", *what]
@@ -108,6 +130,7 @@ def main(argv=None) -> None:
     t.add_argument("name")
     t.add_argument("--nlu-only", action="store_true")
     t.add_argument("--out", type=Path, default=Path("/tmp/bench/models"))
+    t.add_argument("--seed", type=int, help="train with this random_seed (a copy of CONFIG)")
     e = sub.add_parser("eval")
     e.add_argument("model", type=Path)
     e.add_argument("--json", type=Path)
@@ -115,7 +138,7 @@ def main(argv=None) -> None:
     c.add_argument("log", type=Path)
     args = ap.parse_args(argv)
     if args.cmd == "train":
-        train(args.config.resolve(), args.name, args.out, args.nlu_only)
+        train(args.config.resolve(), args.name, args.out, args.nlu_only, args.seed)
     elif args.cmd == "eval":
         result = evaluate(args.model)
         print(json.dumps(result, indent=1))

@@ -43,3 +43,32 @@ def test_another_models_record_is_not_used_but_a_cold_timing_record_is(tmp_path)
     got = our_training(tmp_path / MODEL)
     assert got["train_seconds"] == 496
     assert "cold component cache" in got["how"]
+
+
+def test_a_seeded_copy_changes_only_the_seed_of_the_shipped_config(tmp_path):
+    """`bench_training train --seed N` trains a copy of the config whose DIET uses seed N: one seed
+    is one sample of a config's hold-out numbers (docs/training-time.md, Round 6)."""
+    from rasa.shared.utils.io import read_yaml_file
+
+    from scripts.bench_training import with_seed
+    from var_layout import ROOT
+
+    shipped = ROOT / "rasa_project" / "config.yml"
+    copy = read_yaml_file(with_seed(shipped, 7, tmp_path / "seeded.yml"))
+    original = read_yaml_file(shipped)
+    seeded = [c for c in copy["pipeline"] if "random_seed" in c]
+    assert [c["name"] for c in seeded] == ["DIETClassifier"] and seeded[0]["random_seed"] == 7
+    seeded[0]["random_seed"] = 42
+    assert copy == original
+
+
+def test_a_config_without_a_seed_gets_one_on_every_diet(tmp_path):
+    from rasa.shared.utils.io import read_yaml_file, write_yaml
+
+    from scripts.bench_training import with_seed
+
+    write_yaml({"pipeline": [{"name": "WhitespaceTokenizer"}, {"name": "DIETClassifier", "epochs": 5},
+                             {"name": "FallbackClassifier"}]}, tmp_path / "stock.yml")
+    got = read_yaml_file(with_seed(tmp_path / "stock.yml", 3, tmp_path / "out.yml"))
+    assert got["pipeline"][1] == {"name": "DIETClassifier", "epochs": 5, "random_seed": 3}
+    assert "random_seed" not in got["pipeline"][0] and "random_seed" not in got["pipeline"][2]
