@@ -122,4 +122,5 @@ def holdout(rasa: str, label: str) -> dict:
     summary = summarise(rows)
     summary["gate_failures"] = failures(summary, GATES)
     summary["seconds"] = round(time.perf_counter() - t, 1)
+    summary["rows"] = rows  # per message, for the paired comparison (bench_report.versus drops it)
     return summary

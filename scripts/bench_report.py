@@ -7,6 +7,8 @@ import json
 import time
 from pathlib import Path
 
+from scripts.nlu_metrics import paired
+
 # (line, path into one bot's results, which direction is better)
 LINES = [
     ("webhook msg/s, concurrency 1", ("webhook_c1", "per_s"), "higher"),
@@ -42,8 +44,20 @@ def _get(d: dict, path: tuple):
     return d
 
 
+SIGNIFICANT_P = 0.05
+
+
+def _paired(res: dict[str, dict]) -> dict:
+    """Drop the per-message hold-out rows from the results (not written out) and compare the two
+    bots on the same messages (nlu_metrics.paired: A = ours, B = the baseline)."""
+    rows = {name: (r.get("holdout") or {}).pop("rows", None) for name, r in res.items()}
+    if rows.get("ours") and rows.get("baseline"):
+        return paired(rows["ours"], rows["baseline"])
+    return {}
+
+
 def versus(res: dict[str, dict], load_before: list[float], load_after: list[float], seconds: int) -> dict:
-    lines = []
+    lines, pairs = [], _paired(res)
     for label, path, better in LINES:
         ours, base = _get(res.get("ours", {}), path), _get(res.get("baseline", {}), path)
         row = {"line": label, "better": better, "ours": ours, "baseline": base,
@@ -51,15 +65,35 @@ def versus(res: dict[str, dict], load_before: list[float], load_after: list[floa
         if isinstance(ours, (int, float)) and isinstance(base, (int, float)):
             row["ours_over_baseline"] = round(ours / base, 3) if base else None
             row["ours_ahead"] = None if ours == base else (ours > base) == (better == "higher")
+        if path[0] == "holdout" and path[-1] in pairs:
+            pair = pairs[path[-1]]
+            row["paired"] = {"messages": pair["messages"], "only_ours_better": pair["only_a_better"],
+                             "only_baseline_better": pair["only_b_better"], "p_value": pair["p_value"],
+                             "significant": pair["p_value"] < SIGNIFICANT_P}
         lines.append(row)
-    behind = [r["line"] for r in lines if r["ours_ahead"] is False]
+    behind = [r["line"] for r in behind_rows(lines)]
+    behind_really = [r["line"] for r in behind_rows(lines)
+                     if (r.get("paired") or {}).get("significant", True)]
     return {"created": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "load_average_before": load_before,
             "load_average_after": load_after, "measured_seconds": seconds,
             "note": "one run: both servers up together, each load step on both back to back (the first "
                     "alternates); the baseline's training time is measured once when it is trained and "
                     "cached, ours comes from the training record next to our model",
             "lines": lines, "ours_behind_on": behind,
+            "ours_behind_on_beyond_chance": behind_really,
             "ours": res.get("ours"), "baseline": res.get("baseline")}
+
+
+def behind_rows(lines: list[dict]) -> list[dict]:
+    return [r for r in lines if r["ours_ahead"] is False]
+
+
+def _paired_cell(r: dict) -> str:
+    p = r.get("paired")
+    if not p:
+        return ""
+    return (f"{p['only_ours_better']} / {p['only_baseline_better']} of {p['messages']}, "
+            f"p = {p['p_value']:.2f}" + (" (significant)" if p["significant"] else ""))
 
 
 def _fmt(v) -> str:
@@ -79,15 +113,25 @@ def summary_md(report: dict) -> str:
            f"- ours: `{ours.get('model')}`; baseline: `{base.get('model')}` (bench/baseline_config.yml)",
            f"- training time, ours: {(ours.get('training') or {}).get('how')}; baseline: "
            f"{(base.get('training') or {}).get('how')}", "",
-           "| line | ours | baseline | ours/baseline | ours ahead? |", "|---|---|---|---|---|"]
+           "- hold-out lines, last column: messages where only ours / only the baseline did better, "
+           "and the exact McNemar p-value on those (same messages, both bots); p >= 0.05 means the "
+           "difference is within what chance gives, and another training seed moves these lines by "
+           "as much (docs/training-time.md, Round 6)", "",
+           "| line | ours | baseline | ours/baseline | ours ahead? | paired test (hold-out) |",
+           "|---|---|---|---|---|---|"]
     for r in report["lines"]:
         mark = {True: "yes", False: "**NO**", None: "n/a" if r["ours_over_baseline"] is None else "tie"}[
             r["ours_ahead"]]
         ratio = "n/a" if r["ours_over_baseline"] is None else f"{r['ours_over_baseline']:.2f}"
         out.append(f"| {r['line']} ({r['better']} is better) | {_fmt(r['ours'])} | {_fmt(r['baseline'])} "
-                   f"| {ratio} | {mark} |")
+                   f"| {ratio} | {mark} | {_paired_cell(r)} |")
     behind = report["ours_behind_on"]
-    out += ["", "Ours behind on: " + ("; ".join(behind) if behind else "nothing"), ""]
+    out += ["", "Ours behind on: " + ("; ".join(behind) if behind else "nothing")]
+    if "ours_behind_on_beyond_chance" in report:
+        really = report["ours_behind_on_beyond_chance"]
+        out.append("Of these, beyond chance (paired test, p < 0.05, or no test): "
+                   + ("; ".join(really) if really else "none"))
+    out.append("")
     for name, r in (("ours", ours), ("baseline", base)):
         gates = (r.get("holdout") or {}).get("gate_failures")
         if gates is not None:

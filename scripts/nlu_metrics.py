@@ -100,6 +100,45 @@ def summarise(rows: Iterable[dict]) -> dict:
     }
 
 
+# Per message, for each hold-out line: does the message count (subset), and is its outcome the
+# event the line counts (a correct intent, a refusal, a fallback ...); and which direction is better.
+PER_MESSAGE = {
+    "intent_accuracy": (lambda r: True, lambda r: r["predicted"] == r["expected"], "higher"),
+    "topic_accuracy": (lambda r: True, lambda r: r["predicted"] != "nlu_fallback"
+                       and topic(r["predicted"]) == topic(r["expected"]), "higher"),
+    "refusal_recall": (lambda r: is_refusal(r["expected"]), lambda r: is_refusal(r["predicted"]), "higher"),
+    "false_refusal_rate": (lambda r: not is_refusal(r["expected"]), lambda r: is_refusal(r["predicted"]),
+                           "lower"),
+    "fallback_rate": (lambda r: True, lambda r: r["predicted"] == "nlu_fallback", "lower"),
+}
+
+
+def paired(rows_a: List[dict], rows_b: List[dict]) -> Dict[str, dict]:
+    """Two models on the same messages (rows in the same order): for each hold-out line, on how
+    many messages only A or only B did better, and the exact McNemar p-value (two-sided binomial
+    test on those discordant messages; scipy). A difference of a few messages with a large p is
+    not a difference between the models: another seed moves the lines as much
+    (docs/training-time.md, Round 6)."""
+    from scipy.stats import binomtest
+
+    if [(r["text"], r["expected"]) for r in rows_a] != [(r["text"], r["expected"]) for r in rows_b]:
+        raise ValueError("the two row lists are not the same messages in the same order")
+    out = {}
+    for line, (counts, event, better) in PER_MESSAGE.items():
+        only_a = only_b = n = 0
+        for a, b in zip(rows_a, rows_b, strict=True):
+            if not counts(a):
+                continue
+            n += 1
+            good_a, good_b = event(a) == (better == "higher"), event(b) == (better == "higher")
+            only_a += good_a and not good_b
+            only_b += good_b and not good_a
+        p = binomtest(min(only_a, only_b), only_a + only_b).pvalue if only_a + only_b else 1.0
+        out[line] = {"messages": n, "only_a_better": only_a, "only_b_better": only_b,
+                     "p_value": round(float(p), 4)}
+    return out
+
+
 def failures(summary: dict, thresholds: Dict[str, float] = THRESHOLDS) -> List[str]:
     out = []
     if summary["topic_accuracy"] < thresholds["topic_accuracy"]:
