@@ -11,7 +11,7 @@ time it (wall and CPU) and per component, then measure the model on the project'
 Waits while another `rasa train` runs on the machine (one at a time). Writes NAME.log and
 NAME.timing.json next to the model (default /tmp/bench/models). `--seed N` trains CONFIG with every
 `random_seed` of its pipeline set to N (NAME.config.yml): one seed is one sample, and the shipped
-config's own hold-out numbers move by up to 2 points between seeds (docs/training-time.md, Round 6),
+config's own hold-out numbers move by up to 3 points between seeds (docs/training-time.md, Round 6),
 so judge a change on more than one seed."""
 from __future__ import annotations
 
