@@ -71,9 +71,9 @@ def versus(res: dict[str, dict], load_before: list[float], load_after: list[floa
                              "only_baseline_better": pair["only_b_better"], "p_value": pair["p_value"],
                              "significant": pair["p_value"] < SIGNIFICANT_P}
         lines.append(row)
-    behind = [r["line"] for r in behind_rows(lines)]
-    behind_really = [r["line"] for r in behind_rows(lines)
-                     if (r.get("paired") or {}).get("significant", True)]
+    behind_rows = [r for r in lines if r["ours_ahead"] is False]
+    behind = [r["line"] for r in behind_rows]
+    behind_really = [r["line"] for r in behind_rows if (r.get("paired") or {}).get("significant", True)]
     return {"created": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "load_average_before": load_before,
             "load_average_after": load_after, "measured_seconds": seconds,
             "note": "one run: both servers up together, each load step on both back to back (the first "
@@ -82,10 +82,6 @@ def versus(res: dict[str, dict], load_before: list[float], load_after: list[floa
             "lines": lines, "ours_behind_on": behind,
             "ours_behind_on_beyond_chance": behind_really,
             "ours": res.get("ours"), "baseline": res.get("baseline")}
-
-
-def behind_rows(lines: list[dict]) -> list[dict]:
-    return [r for r in lines if r["ours_ahead"] is False]
 
 
 def _paired_cell(r: dict) -> str:

@@ -79,38 +79,30 @@ def predict_all(rasa_url: str, examples: Dict[str, List[str]]) -> List[dict]:
     return rows
 
 
+# Per message, for each hold-out line: does the message count (subset), is its outcome the event
+# the line counts (a correct intent, a refusal, a fallback ...), which direction is better, and the
+# line's value when no message counts. `summarise` and `paired` both read the lines from here.
+PER_MESSAGE = {
+    "topic_accuracy": (lambda r: True, lambda r: r["predicted"] != "nlu_fallback"
+                       and topic(r["predicted"]) == topic(r["expected"]), "higher", 0.0),
+    "intent_accuracy": (lambda r: True, lambda r: r["predicted"] == r["expected"], "higher", 0.0),
+    "refusal_recall": (lambda r: is_refusal(r["expected"]), lambda r: is_refusal(r["predicted"]),
+                       "higher", 1.0),
+    "false_refusal_rate": (lambda r: not is_refusal(r["expected"]), lambda r: is_refusal(r["predicted"]),
+                           "lower", 0.0),
+    "fallback_rate": (lambda r: True, lambda r: r["predicted"] == "nlu_fallback", "lower", 0.0),
+}
+
+
 def summarise(rows: Iterable[dict]) -> dict:
     rows = list(rows)
-    n = len(rows)
-    refusals = [r for r in rows if is_refusal(r["expected"])]
-    others = [r for r in rows if not is_refusal(r["expected"])]
-    topic_ok = [r for r in rows
-                if r["predicted"] != "nlu_fallback" and topic(r["predicted"]) == topic(r["expected"])]
-    return {
-        "messages": n,
-        "topic_accuracy": round(len(topic_ok) / n, 4) if n else 0.0,
-        "intent_accuracy": round(sum(r["predicted"] == r["expected"] for r in rows) / n, 4) if n else 0.0,
-        "refusal_recall": round(sum(is_refusal(r["predicted"]) for r in refusals) / len(refusals), 4)
-        if refusals else 1.0,
-        "false_refusal_rate": round(sum(is_refusal(r["predicted"]) for r in others) / len(others), 4)
-        if others else 0.0,
-        "fallback_rate": round(sum(r["predicted"] == "nlu_fallback" for r in rows) / n, 4) if n else 0.0,
-        "refusal_messages": len(refusals),
-        "guard_fired": sum(1 for r in rows if r.get("guard")),
-    }
-
-
-# Per message, for each hold-out line: does the message count (subset), and is its outcome the
-# event the line counts (a correct intent, a refusal, a fallback ...); and which direction is better.
-PER_MESSAGE = {
-    "intent_accuracy": (lambda r: True, lambda r: r["predicted"] == r["expected"], "higher"),
-    "topic_accuracy": (lambda r: True, lambda r: r["predicted"] != "nlu_fallback"
-                       and topic(r["predicted"]) == topic(r["expected"]), "higher"),
-    "refusal_recall": (lambda r: is_refusal(r["expected"]), lambda r: is_refusal(r["predicted"]), "higher"),
-    "false_refusal_rate": (lambda r: not is_refusal(r["expected"]), lambda r: is_refusal(r["predicted"]),
-                           "lower"),
-    "fallback_rate": (lambda r: True, lambda r: r["predicted"] == "nlu_fallback", "lower"),
-}
+    out: dict = {"messages": len(rows)}
+    for line, (counts, event, _better, empty) in PER_MESSAGE.items():
+        subset = [r for r in rows if counts(r)]
+        out[line] = round(sum(bool(event(r)) for r in subset) / len(subset), 4) if subset else empty
+    out["refusal_messages"] = sum(1 for r in rows if is_refusal(r["expected"]))
+    out["guard_fired"] = sum(1 for r in rows if r.get("guard"))
+    return out
 
 
 def paired(rows_a: List[dict], rows_b: List[dict]) -> Dict[str, dict]:
@@ -124,7 +116,7 @@ def paired(rows_a: List[dict], rows_b: List[dict]) -> Dict[str, dict]:
     if [(r["text"], r["expected"]) for r in rows_a] != [(r["text"], r["expected"]) for r in rows_b]:
         raise ValueError("the two row lists are not the same messages in the same order")
     out = {}
-    for line, (counts, event, better) in PER_MESSAGE.items():
+    for line, (counts, event, better, _empty) in PER_MESSAGE.items():
         only_a = only_b = n = 0
         for a, b in zip(rows_a, rows_b, strict=True):
             if not counts(a):
